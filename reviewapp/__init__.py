@@ -1,0 +1,35 @@
+"""reviewapp: editorial review platform for medical guideline articles."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import config_for
+
+
+def create_app(config: str | dict | None = None) -> Flask:
+    """Create and wire the application; `config` is a config name or a mapping of overrides."""
+    app = Flask(__name__, instance_relative_config=True)
+    overrides = config if isinstance(config, dict) else {}
+    config_class = config_for(config if isinstance(config, str) else overrides.pop("CONFIG", None))
+    if hasattr(config_class, "check"):
+        config_class.check()
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+
+    from reviewapp import cli, errors, security, templating
+    from reviewapp.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+
+    from reviewapp.public import views as public_views
+
+    app.register_blueprint(public_views.bp)
+    return app

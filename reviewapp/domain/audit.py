@@ -1,0 +1,92 @@
+"""Record audit events, each chained by SHA-256 to the one before it."""
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from reviewapp.domain.errors import DomainError
+from reviewapp.extensions import db
+from reviewapp.models import AuditEvent, User
+from reviewapp.models.audit import GENESIS_HASH
+from reviewapp.models.types import utcnow
+
+DONE = "done"
+REFUSED = "refused"
+
+
+def _canonical(value: dict[str, Any]) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def event_hash(event: AuditEvent) -> str:
+    """Return the SHA-256 of an event's recorded fields and the hash of the event before it."""
+    fields = {
+        "occurred_at": event.occurred_at.isoformat(),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "outcome": event.outcome,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "article_id": event.article_id,
+        "before": event.before,
+        "after": event.after,
+        "message": event.message,
+        "prev_hash": event.prev_hash,
+    }
+    return hashlib.sha256(_canonical(fields).encode()).hexdigest()
+
+
+def _last_hash() -> str:
+    # Pending events in this session count: several can be recorded before a flush.
+    db.session.flush()
+    last = db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    return last or GENESIS_HASH
+
+
+def record(
+    actor: User | None,
+    action: str,
+    *,
+    target: tuple[str, int | None] = ("", None),
+    article_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    outcome: str = DONE,
+    message: str = "",
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Append one event to the trail and flush it."""
+    event = AuditEvent(
+        occurred_at=at or utcnow(),
+        actor_id=actor.id if actor else None,
+        actor_label=f"{actor.name} <{actor.email}>" if actor else "system",
+        action=action,
+        outcome=outcome,
+        target_type=target[0],
+        target_id=target[1],
+        article_id=article_id,
+        before=_canonical(before or {}),
+        after=_canonical(after or {}),
+        message=message,
+        prev_hash=_last_hash(),
+    )
+    event.hash = event_hash(event)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def record_refusal(actor: User | None, error: DomainError) -> AuditEvent:
+    """Append the refused attempt that `error` describes; call after rolling back the attempt."""
+    return record(
+        actor,
+        error.action or "unknown",
+        target=error.target,
+        article_id=error.article_id,
+        outcome=REFUSED,
+        message=error.message,
+    )

@@ -1,0 +1,191 @@
+"""Submitting new versions of a section's wording."""
+
+from sqlalchemy import select
+
+from reviewapp import markdown
+from reviewapp.domain import audit
+from reviewapp.domain.errors import PermissionDenied, StaleVersion, ValidationError
+from reviewapp.domain.hashing import content_hash
+from reviewapp.domain.states import PENDING_STATES, Audience, Role, State
+from reviewapp.extensions import db
+from reviewapp.models import Reference, Section, User, Version, VersionCitation, VersionTransition
+from reviewapp.models.section import SUMMARY_KEY
+from reviewapp.models.types import utcnow
+
+SUBMIT = "version.submit"
+HUMAN = "human"
+
+
+def validate_provenance(provenance: str) -> str:
+    """Return the provenance if it is `human` or `tool:<name and version>`."""
+    provenance = provenance.strip()
+    if provenance == HUMAN:
+        return provenance
+    if provenance.startswith("tool:") and provenance.removeprefix("tool:").strip():
+        return provenance
+    raise ValidationError(
+        f"Provenance must be 'human' or 'tool:<name and version>', not {provenance!r}.",
+        action=SUBMIT,
+    )
+
+
+def latest_version(section: Section, audience: Audience, *, lock: bool = False) -> Version | None:
+    """Return the newest version of a (section, audience) chain, whatever its state."""
+    query = (
+        select(Version)
+        .where(Version.section_id == section.id, Version.audience == audience.value)
+        .order_by(Version.number.desc())
+        .limit(1)
+    )
+    if lock:
+        query = query.with_for_update()
+    return db.session.scalar(query)
+
+
+def check_citations(
+    rendered: markdown.Rendered, references: dict[str, Reference], *, where: str, line_offset: int = 0
+) -> list[Reference]:
+    """Return the cited references in order, or refuse the first unknown key with its line."""
+    for use in rendered.citations:
+        if use.key not in references:
+            raise ValidationError(
+                f"Unknown citation key '{use.key}' in {where} on line {use.line + line_offset}: "
+                "add it to the article's references or correct the key.",
+                action=SUBMIT,
+            )
+    return [references[key] for key in rendered.cited_keys]
+
+
+def submit_version(
+    actor: User,
+    section: Section,
+    audience: Audience,
+    *,
+    heading: str,
+    body: str,
+    base_version_id: int | None,
+    provenance: str = HUMAN,
+    change_summary: str = "",
+    where: str = "the text",
+    line_offset: int = 0,
+) -> Version:
+    """Store a new Submitted version on top of `base_version_id`, superseding a pending one."""
+    target = ("section", section.id)
+    article = section.article
+    context = {"action": SUBMIT, "target": target, "article_id": article.id}
+    if not actor.has_role(Role.CONTRIBUTOR):
+        raise PermissionDenied("Only contributors can submit new wording.", **context)
+    provenance = validate_provenance(provenance)
+    heading, body, change_summary = heading.strip(), body.strip(), change_summary.strip()
+    if not heading and section.key != SUMMARY_KEY:
+        raise ValidationError("A section needs a heading.", **context)
+    if not body and not heading:
+        raise ValidationError("The wording is empty.", **context)
+
+    previous = latest_version(section, audience, lock=True)
+    if (previous.id if previous else None) != base_version_id:
+        raise StaleVersion(
+            f"Someone submitted version {previous.number} of this section since you started; "
+            "review their change and submit again on top of it."
+            if previous
+            else "The version you started from no longer exists.",
+            current_version_id=previous.id if previous else None,
+            **context,
+        )
+    if previous and previous.heading == heading and previous.body == body:
+        raise ValidationError(
+            f"This wording is identical to version {previous.number}; nothing to submit.", **context
+        )
+    if section.published_id(audience) is not None and not change_summary:
+        raise ValidationError(
+            "This section has been approved before: say what changed and why in the change summary.",
+            **context,
+        )
+
+    rendered = markdown.render(body)
+    references = {ref.key: ref for ref in article.references}
+    try:
+        cited = check_citations(rendered, references, where=where, line_offset=line_offset)
+    except ValidationError as error:
+        raise ValidationError(error.message, **context) from None
+
+    now = utcnow()
+    version = Version(
+        section=section,
+        audience=audience.value,
+        number=previous.number + 1 if previous else 1,
+        heading=heading,
+        body=body,
+        body_html=rendered.html,
+        parent_id=previous.id if previous else None,
+        source_clinician_id=_clinician_source(section) if audience is Audience.PATIENT else None,
+        author_id=actor.id,
+        provenance=provenance,
+        change_summary=change_summary,
+        content_hash=content_hash(
+            article_slug=article.slug,
+            section_key=section.key,
+            audience=audience.value,
+            heading=heading,
+            body=body,
+        ),
+        state=State.SUBMITTED.value,
+        created_at=now,
+        state_changed_at=now,
+    )
+    version.citations = [
+        VersionCitation(reference=ref, position=index) for index, ref in enumerate(cited)
+    ]
+    db.session.add(version)
+    db.session.flush()
+
+    if previous and previous.workflow_state in PENDING_STATES:
+        _supersede(actor, previous, version)
+    article.public_revision += 1
+    audit.record(
+        actor,
+        SUBMIT,
+        target=("version", version.id),
+        article_id=article.id,
+        after={
+            "section": section.key,
+            "audience": audience.value,
+            "number": version.number,
+            "content_hash": version.content_hash,
+            "provenance": provenance,
+            "parent_id": version.parent_id,
+            "change_summary": change_summary,
+        },
+    )
+    return version
+
+
+def _clinician_source(section: Section) -> int | None:
+    if section.published_clinician_id is not None:
+        return section.published_clinician_id
+    newest = latest_version(section, Audience.CLINICIAN)
+    return newest.id if newest else None
+
+
+def _supersede(actor: User, previous: Version, successor: Version) -> None:
+    before = previous.state
+    previous.state = State.SUPERSEDED.value
+    previous.state_changed_at = utcnow()
+    db.session.add(
+        VersionTransition(
+            version_id=previous.id,
+            actor_id=actor.id,
+            action="supersede",
+            from_state=before,
+            to_state=State.SUPERSEDED.value,
+            comment=f"Superseded by version {successor.number}.",
+        )
+    )
+    audit.record(
+        actor,
+        "version.supersede",
+        target=("version", previous.id),
+        article_id=successor.section.article_id,
+        before={"state": before},
+        after={"state": State.SUPERSEDED.value, "superseded_by": successor.id},
+    )

@@ -1,0 +1,116 @@
+"""Move versions through the review workflow."""
+
+from sqlalchemy import select
+
+from reviewapp.domain import audit
+from reviewapp.domain.errors import PermissionDenied, TransitionNotAllowed, ValidationError
+from reviewapp.domain.states import Action, Audience, State, allowed_actions, transition_for
+from reviewapp.extensions import db
+from reviewapp.models import User, Version, VersionTransition
+from reviewapp.models.types import utcnow
+
+
+def _lock(version: Version) -> Version:
+    """Reload the version under a row lock so racing requests see each other's state."""
+    locked = db.session.scalar(
+        select(Version).where(Version.id == version.id).with_for_update().execution_options(
+            populate_existing=True
+        )
+    )
+    assert locked is not None  # noqa: S101 - the caller loaded it in this transaction
+    return locked
+
+
+def actions_for(actor: User | None, version: Version) -> list[Action]:
+    """Return the actions `actor` may take on `version` now (for buttons and API hints)."""
+    if actor is None or not actor.is_active or version.author_id == actor.id:
+        return []
+    state = version.workflow_state
+    return [
+        action
+        for action in allowed_actions(state)
+        if actor.has_role(transition_for(state, action).role)
+    ]
+
+
+def apply_action(actor: User, version: Version, action: Action, comment: str = "") -> Version:
+    """Take one workflow step on a version, or refuse it and change nothing."""
+    name = f"version.{action.value}"
+    context = {
+        "action": name,
+        "target": ("version", version.id),
+        "article_id": version.section.article_id,
+    }
+    version = _lock(version)
+    state = version.workflow_state
+    transition = transition_for(state, action)
+    if transition is None:
+        possible = ", ".join(a.value.replace("_", " ") for a in allowed_actions(state)) or "none"
+        raise TransitionNotAllowed(
+            f"Version {version.number} is {state.label}: it cannot be sent to "
+            f"'{action.value.replace('_', ' ')}' (possible now: {possible}).",
+            **context,
+        )
+    if not actor.has_role(transition.role):
+        raise PermissionDenied(
+            f"Only a {transition.role.value} can {action.value.replace('_', ' ')} a version.",
+            **context,
+        )
+    if version.author_id == actor.id:
+        raise PermissionDenied(
+            "Nobody reviews, approves or signs a version they authored.", **context
+        )
+    comment = comment.strip()
+    if transition.comment_required and not comment:
+        raise ValidationError(
+            f"Say why: a comment is required to {action.value.replace('_', ' ')}.", **context
+        )
+
+    now = utcnow()
+    version.state = transition.target.value
+    version.state_changed_at = now
+    db.session.add(
+        VersionTransition(
+            version_id=version.id,
+            actor_id=actor.id,
+            action=action.value,
+            from_state=state.value,
+            to_state=transition.target.value,
+            comment=comment,
+            created_at=now,
+        )
+    )
+    if transition.target is State.APPROVED:
+        _publish(version, now)
+    version.section.article.public_revision += 1
+    audit.record(
+        actor,
+        name,
+        target=("version", version.id),
+        article_id=version.section.article_id,
+        before={"state": state.value},
+        after={
+            "state": transition.target.value,
+            "content_hash": version.content_hash,
+            "comment": comment,
+        },
+        at=now,
+    )
+    return version
+
+
+def _publish(version: Version, now) -> None:
+    """Make an approved version the section's published wording unless a newer one already is."""
+    version.approved_at = now
+    section = version.section
+    attribute = (
+        "published_clinician_id"
+        if version.audience_enum is Audience.CLINICIAN
+        else "published_patient_id"
+    )
+    current_id = getattr(section, attribute)
+    if current_id is not None:
+        current = db.session.get(Version, current_id)
+        if current is not None and current.number > version.number:
+            return
+    setattr(section, attribute, version.id)

@@ -1,0 +1,47 @@
+"""Map domain errors and HTTP errors to pages (or JSON under /api)."""
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from reviewapp.domain import audit
+from reviewapp.domain.errors import DomainError
+from reviewapp.extensions import db
+
+logger = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, message: str):
+    """Answer an error as JSON for the API and as a page for people."""
+    if wants_json():
+        return {"error": {"code": code, "message": message}}, status
+    return render_template("error.html", status=status, message=message), status
+
+
+def audit_refusal(error: DomainError) -> None:
+    """Undo the refused attempt, then keep a record of it."""
+    db.session.rollback()
+    actor = current_user if current_user and current_user.is_authenticated else None
+    audit.record_refusal(actor, error)
+    db.session.commit()
+
+
+def _domain_error(error: DomainError):
+    audit_refusal(error)
+    return error_response(error.status, error.code, error.message)
+
+
+def _http_error(error: HTTPException):
+    code = (error.name or "error").lower().replace(" ", "_")
+    return error_response(error.code or 500, code, error.description or error.name)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(HTTPException, _http_error)

@@ -1,0 +1,22 @@
+"""The data model, one module per concept."""
+
+from reviewapp.models.article import Article, ArticleAuthor, Reference
+from reviewapp.models.audit import AuditEvent
+from reviewapp.models.section import Section
+from reviewapp.models.site_text import SiteText
+from reviewapp.models.user import User, UserRole
+from reviewapp.models.version import Version, VersionCitation, VersionTransition
+
+__all__ = [
+    "Article",
+    "ArticleAuthor",
+    "AuditEvent",
+    "Reference",
+    "Section",
+    "SiteText",
+    "User",
+    "UserRole",
+    "Version",
+    "VersionCitation",
+    "VersionTransition",
+]

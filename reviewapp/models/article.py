@@ -1,0 +1,112 @@
+"""Articles, their authors and their reference lists."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from reviewapp.domain.states import PublicationPolicy
+from reviewapp.extensions import db
+from reviewapp.models.types import UTCDateTime, utcnow
+
+
+class Article(db.Model):
+    __tablename__ = "article"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    title_language: Mapped[str] = mapped_column(String(35), default="")
+    language: Mapped[str] = mapped_column(String(35))
+    publication: Mapped[str] = mapped_column(
+        String(30), default=PublicationPolicy.APPROVED_ONLY.value
+    )
+    required_signoffs: Mapped[int] = mapped_column(Integer, default=1)
+    review_interval_months: Mapped[int] = mapped_column(Integer, default=12)
+    # Bumped by every change that alters what the public page shows; part of its ETag.
+    public_revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    authors: Mapped[list["ArticleAuthor"]] = relationship(
+        back_populates="article",
+        cascade="all, delete-orphan",
+        order_by="ArticleAuthor.position",
+    )
+    references: Mapped[list["Reference"]] = relationship(
+        back_populates="article",
+        cascade="all, delete-orphan",
+        order_by="Reference.position",
+    )
+
+    @property
+    def policy(self) -> PublicationPolicy:
+        return PublicationPolicy(self.publication)
+
+    @property
+    def effective_title_language(self) -> str:
+        return self.title_language or self.language
+
+    def __repr__(self) -> str:
+        return f"<Article {self.slug}>"
+
+
+class ArticleAuthor(db.Model):
+    __tablename__ = "article_author"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    credentials: Mapped[str] = mapped_column(String(200), default="")
+    disclosures: Mapped[str] = mapped_column(Text, default="")
+
+    article: Mapped[Article] = relationship(back_populates="authors")
+
+
+REFERENCE_KINDS = ("guideline", "drug-label", "article", "book", "web")
+
+
+class Reference(db.Model):
+    __tablename__ = "reference"
+    __table_args__ = (UniqueConstraint("article_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("article.id"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(Text, default="")
+    authors: Mapped[str] = mapped_column(Text, default="")
+    year: Mapped[int | None] = mapped_column(Integer)
+    publisher: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(Text, default="")
+    doi: Mapped[str] = mapped_column(String(200), default="")
+    pmid: Mapped[str] = mapped_column(String(20), default="")
+    accessed: Mapped[str] = mapped_column(String(20), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    article: Mapped[Article] = relationship(back_populates="references")
+
+    @property
+    def missing_essentials(self) -> list[str]:
+        """Return the essential fields this reference lacks (title, authors or organisation, year)."""
+        missing = []
+        if not self.title.strip():
+            missing.append("title")
+        if not self.authors.strip():
+            missing.append("authors or organisation")
+        if self.year is None:
+            missing.append("year")
+        return missing
+
+    @property
+    def is_incomplete(self) -> bool:
+        return bool(self.missing_essentials)
+
+    @property
+    def doi_url(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    @property
+    def pmid_url(self) -> str:
+        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""

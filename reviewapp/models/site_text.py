@@ -1,0 +1,18 @@
+"""Site-wide texts that admins edit: disclaimers and the editorial policy."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from reviewapp.extensions import db
+from reviewapp.models.types import UTCDateTime, utcnow
+
+
+class SiteText(db.Model):
+    __tablename__ = "site_text"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

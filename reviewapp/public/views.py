@@ -1,0 +1,156 @@
+"""Public pages: the article index, an article for its reader's audience, the policy."""
+
+import json
+
+from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+from markupsafe import Markup
+from sqlalchemy import select
+
+from reviewapp import markdown
+from reviewapp.domain.states import Audience, State
+from reviewapp.extensions import db
+from reviewapp.models import Article, Section, User, Version
+from reviewapp.publication import ArticlePage, assemble_page, load_article
+from reviewapp.site_texts import site_text, site_texts
+
+bp = Blueprint("public", __name__)
+
+AUDIENCE_COOKIE = "audience"
+AUDIENCE_CHOICES = (
+    (Audience.CLINICIAN, "Healthcare professional"),
+    (Audience.PATIENT, "Patient or caregiver"),
+)
+ONE_YEAR = 365 * 24 * 3600
+
+
+def reader_audience() -> tuple[Audience, bool]:
+    """Return the reader's audience and whether the request chose it explicitly."""
+    asked = request.args.get("audience")
+    if asked is not None:
+        try:
+            return Audience(asked), True
+        except ValueError:
+            abort(400, f"Unknown audience {asked!r}: use 'clinician' or 'patient'.")
+    try:
+        return Audience(request.cookies.get(AUDIENCE_COOKIE, Audience.CLINICIAN.value)), False
+    except ValueError:
+        return Audience.CLINICIAN, False
+
+
+def _remember(response, audience: Audience, chosen: bool):
+    if chosen:
+        response.set_cookie(
+            AUDIENCE_COOKIE,
+            audience.value,
+            max_age=ONE_YEAR,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+        )
+    return response
+
+
+def _etag(article: Article, audience: Audience) -> str:
+    return f"a{article.id}-r{article.public_revision}-{audience.value}"
+
+
+def _cacheable(response, etag: str):
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = (
+        f"public, max-age={current_app.config['PUBLIC_PAGE_MAX_AGE']}, must-revalidate"
+    )
+    response.vary.add("Cookie")
+    return response
+
+
+def _json_ld(page: ArticlePage) -> Markup:
+    article = page.article
+    data = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "name": article.title,
+        "inLanguage": article.language,
+        "url": url_for("public.article", slug=article.slug, _external=True),
+        "medicalAudience": {
+            "@type": "MedicalAudience",
+            "audienceType": "Clinician" if page.audience is Audience.CLINICIAN else "Patient",
+        },
+        "author": [
+            {"@type": "Person", "name": author.name, "description": author.credentials}
+            for author in article.authors
+        ],
+        "reviewedBy": [{"@type": "Person", "name": review.name} for review in page.reviewers],
+        "citation": [
+            {
+                "@type": "CreativeWork",
+                "name": ref.reference.title or f"Unidentified source ({ref.reference.key})",
+                **({"author": ref.reference.authors} if ref.reference.authors else {}),
+                **({"datePublished": str(ref.reference.year)} if ref.reference.year else {}),
+                **({"url": ref.reference.url} if ref.reference.url else {}),
+            }
+            for ref in page.references
+        ],
+    }
+    if page.last_updated:
+        data["lastReviewed"] = page.last_updated.date().isoformat()
+    # "</" inside a script element would end it early; JSON allows the escaped form.
+    text = json.dumps(data, ensure_ascii=False, indent=1).replace("</", "<\\/")
+    return Markup(text)  # noqa: S704 - JSON we built, with "</" escaped
+
+
+@bp.get("/")
+def index():
+    """List the published articles."""
+    articles = db.session.scalars(select(Article).order_by(Article.title)).all()
+    return render_template("public/index.html", articles=articles)
+
+
+@bp.get("/articles/<slug>")
+def article(slug: str):
+    """Show an article in the reader's chosen wording."""
+    audience, chosen = reader_audience()
+    found = db.session.scalar(select(Article).where(Article.slug == slug))
+    if found is None:
+        abort(404, f"There is no article at /articles/{slug}.")
+    etag = _etag(found, audience)
+    if request.if_none_match.contains(etag):
+        response = make_response("", 304)
+        return _remember(_cacheable(response, etag), audience, chosen)
+    page = assemble_page(load_article(slug), audience)
+    texts = site_texts((f"disclaimer.{audience.value}",))
+    response = make_response(
+        render_template(
+            "public/article.html",
+            page=page,
+            article=page.article,
+            audience=audience,
+            audience_choices=AUDIENCE_CHOICES,
+            disclaimer=texts[f"disclaimer.{audience.value}"],
+            json_ld=_json_ld(page),
+            steps=["Submitted", "Under Review", "Approved"],
+        )
+    )
+    return _remember(_cacheable(response, etag), audience, chosen)
+
+
+@bp.get("/articles/<slug>/changelog")
+def changelog(slug: str):
+    """List the approved changes of an article by date."""
+    found = db.session.scalar(select(Article).where(Article.slug == slug))
+    if found is None:
+        abort(404, f"There is no article at /articles/{slug}.")
+    rows = db.session.execute(
+        select(Version, Section.key, User.name)
+        .join(Section, Section.id == Version.section_id)
+        .join(User, User.id == Version.author_id)
+        .where(Section.article_id == found.id, Version.state == State.APPROVED.value)
+        .order_by(Version.approved_at.desc())
+    ).tuples()
+    return render_template("public/changelog.html", article=found, rows=list(rows))
+
+
+@bp.get("/editorial-policy")
+def editorial_policy():
+    """Show the editorial policy."""
+    policy = markdown.CitationNumbering().apply(markdown.render(site_text("editorial_policy")).html)
+    return render_template("public/editorial_policy.html", policy=policy)

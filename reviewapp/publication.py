@@ -1,0 +1,244 @@
+"""Assemble the public page of an article for one audience from stored fragments.
+
+The number of queries is fixed whatever the number of sections or the depth of history:
+published wording is read through the sections' pointers, pending wording through one
+grouped query, reviewers through one more.
+"""
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from markupsafe import Markup
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased, selectinload
+
+from reviewapp.domain.states import (
+    PENDING_STATES,
+    Action,
+    Audience,
+    PublicationPolicy,
+    ReviewStep,
+    State,
+)
+from reviewapp.extensions import db
+from reviewapp.markdown import CitationNumbering
+from reviewapp.models import Article, Reference, Section, User, Version, VersionTransition
+from reviewapp.models.section import SUMMARY_KEY
+from reviewapp.models.types import utcnow
+
+
+@dataclass(frozen=True)
+class Review:
+    name: str
+    at: datetime
+
+
+@dataclass
+class PageSection:
+    key: str
+    level: int
+    heading: str
+    html: Markup
+    version: Version
+    pending: bool
+    # The patient page shows clinician wording because no patient wording is ready.
+    fallback: bool
+    reviews: list[Review] = field(default_factory=list)
+
+    @property
+    def is_summary(self) -> bool:
+        return self.key == SUMMARY_KEY
+
+    @property
+    def approved_at(self) -> datetime | None:
+        return None if self.pending else self.version.approved_at
+
+
+@dataclass(frozen=True)
+class PageReference:
+    number: int
+    reference: Reference
+
+
+@dataclass
+class ArticlePage:
+    article: Article
+    audience: Audience
+    sections: list[PageSection]
+    references: list[PageReference]
+    step: ReviewStep
+    omitted: int  # sections left out because nothing approved exists under approved-only
+    last_updated: datetime | None
+    next_review_due: date | None
+    reviewers: list[Review]
+
+    @property
+    def has_pending(self) -> bool:
+        return any(section.pending for section in self.sections)
+
+    @property
+    def has_fallback(self) -> bool:
+        return any(section.fallback for section in self.sections)
+
+    @property
+    def review_overdue(self) -> bool:
+        return self.next_review_due is not None and self.next_review_due < utcnow().date()
+
+
+def add_months(day: date, months: int) -> date:
+    """Return the same day `months` later, clamped to the end of a shorter month."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def load_article(slug: str) -> Article | None:
+    """Load an article with its authors and references (three queries)."""
+    return db.session.scalar(
+        select(Article)
+        .where(Article.slug == slug)
+        .options(selectinload(Article.authors), selectinload(Article.references))
+    )
+
+
+def _sections_with_published(article: Article) -> list[tuple[Section, Version | None, Version | None]]:
+    clinician, patient = aliased(Version), aliased(Version)
+    rows = db.session.execute(
+        select(Section, clinician, patient)
+        .outerjoin(clinician, clinician.id == Section.published_clinician_id)
+        .outerjoin(patient, patient.id == Section.published_patient_id)
+        .where(Section.article_id == article.id)
+        .order_by(Section.position)
+    ).tuples()
+    return list(rows)
+
+
+def _newest_pending(article: Article) -> dict[tuple[int, str], Version]:
+    pending = [state.value for state in PENDING_STATES]
+    newest = (
+        select(Version.section_id, Version.audience, func.max(Version.number).label("number"))
+        .join(Section, Section.id == Version.section_id)
+        .where(Section.article_id == article.id, Version.state.in_(pending))
+        .group_by(Version.section_id, Version.audience)
+        .subquery()
+    )
+    versions = db.session.scalars(
+        select(Version).join(
+            newest,
+            (Version.section_id == newest.c.section_id)
+            & (Version.audience == newest.c.audience)
+            & (Version.number == newest.c.number),
+        )
+    )
+    return {(version.section_id, version.audience): version for version in versions}
+
+
+def _approvals(version_ids: list[int]) -> dict[int, list[Review]]:
+    reviews: dict[int, list[Review]] = defaultdict(list)
+    if not version_ids:
+        return reviews
+    rows = db.session.execute(
+        select(VersionTransition.version_id, User, VersionTransition.created_at)
+        .join(User, User.id == VersionTransition.actor_id)
+        .where(
+            VersionTransition.version_id.in_(version_ids),
+            VersionTransition.action == Action.APPROVE.value,
+        )
+        .order_by(VersionTransition.created_at)
+    ).tuples()
+    for version_id, user, at in rows:
+        reviews[version_id].append(Review(user.printed_name, at))
+    return reviews
+
+
+def _choose(
+    audience: Audience,
+    published: dict[Audience, Version | None],
+    pending: dict[Audience, Version | None],
+    show_pending: bool,
+) -> tuple[Version | None, bool]:
+    """Return the wording to show and whether it falls back to the clinician wording."""
+    if published[audience] is not None:
+        return published[audience], False
+    if audience is Audience.PATIENT and published[Audience.CLINICIAN] is not None:
+        return published[Audience.CLINICIAN], True
+    if not show_pending:
+        return None, False
+    if pending[audience] is not None:
+        return pending[audience], False
+    if audience is Audience.PATIENT and pending[Audience.CLINICIAN] is not None:
+        return pending[Audience.CLINICIAN], True
+    return None, False
+
+
+def _step(states: list[State]) -> ReviewStep:
+    if states and all(state is State.APPROVED for state in states):
+        return ReviewStep.APPROVED
+    if any(state is State.UNDER_REVIEW for state in states):
+        return ReviewStep.UNDER_REVIEW
+    return ReviewStep.SUBMITTED
+
+
+def assemble_page(article: Article, audience: Audience) -> ArticlePage:
+    """Build the reader's page for one audience."""
+    show_pending = article.policy is PublicationPolicy.PENDING_WITH_CAUTION
+    pending_by_chain = _newest_pending(article)
+    chosen: list[tuple[Section, Version, bool]] = []
+    omitted_states: list[State] = []
+    for section, clinician, patient in _sections_with_published(article):
+        published = {Audience.CLINICIAN: clinician, Audience.PATIENT: patient}
+        pending = {a: pending_by_chain.get((section.id, a.value)) for a in Audience}
+        version, fallback = _choose(audience, published, pending, show_pending)
+        if version is None:
+            waiting = pending[audience] or pending[Audience.CLINICIAN]
+            omitted_states.append(waiting.workflow_state if waiting else State.SUBMITTED)
+            continue
+        chosen.append((section, version, fallback))
+
+    approvals = _approvals(
+        [version.id for _, version, _ in chosen if version.workflow_state is State.APPROVED]
+    )
+    numbering = CitationNumbering()
+    sections = [
+        PageSection(
+            key=section.key,
+            level=section.level,
+            heading=version.heading,
+            html=numbering.apply(version.body_html),
+            version=version,
+            pending=version.workflow_state is not State.APPROVED,
+            fallback=fallback,
+            reviews=approvals.get(version.id, []),
+        )
+        for section, version, fallback in chosen
+    ]
+    by_key = {reference.key: reference for reference in article.references}
+    references = [
+        PageReference(number, by_key[key])
+        for key, number in sorted(numbering.numbers.items(), key=lambda item: item[1])
+        if key in by_key
+    ]
+    approved_dates = [s.version.approved_at for s in sections if s.approved_at is not None]
+    reviewers: dict[str, Review] = {}
+    for section in sections:
+        for review in section.reviews:
+            if review.name not in reviewers or reviewers[review.name].at < review.at:
+                reviewers[review.name] = review
+    states = [s.version.workflow_state for s in sections] + omitted_states
+    return ArticlePage(
+        article=article,
+        audience=audience,
+        sections=sections,
+        references=references,
+        step=_step(states),
+        omitted=len(omitted_states),
+        last_updated=max(approved_dates) if approved_dates else None,
+        next_review_due=(
+            add_months(min(approved_dates).date(), article.review_interval_months)
+            if approved_dates
+            else None
+        ),
+        reviewers=sorted(reviewers.values(), key=lambda review: review.name),
+    )

@@ -1,0 +1,14 @@
+"""Template filters."""
+
+from datetime import date, datetime
+
+from flask import Flask
+
+
+def long_date(value: date | datetime) -> str:
+    """Format a date as '21 July 2025' (UTC for times)."""
+    return f"{value.day} {value.strftime('%B %Y')}"
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(long_date)
