@@ -29,6 +29,7 @@ class Config:
     # Shared caches may keep a public page this long before revalidating with its ETag.
     PUBLIC_PAGE_MAX_AGE = _env_int("PUBLIC_PAGE_MAX_AGE", 60)
     GUNICORN_WORKERS = _env_int("GUNICORN_WORKERS", 2)
+    PASSWORD_HASH_METHOD = "scrypt"
 
 
 class DevelopmentConfig(Config):
@@ -44,6 +45,8 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-only"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = True
+    # Cheap hashing keeps fixtures fast; production keeps the scrypt default.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 class ProductionConfig(Config):

@@ -23,7 +23,17 @@ WORDING_FILES = {Audience.CLINICIAN: "clinician.md", Audience.PATIENT: "patient.
 _HEADING = re.compile(r"^(#{1,3})[ \t]+(.+?)(?:[ \t]+\{#([A-Za-z0-9][A-Za-z0-9_-]*)\})?[ \t]*$")
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-REFERENCE_FIELDS = ("title", "authors", "year", "publisher", "url", "doi", "pmid", "accessed", "note")
+REFERENCE_FIELDS = (
+    "title",
+    "authors",
+    "year",
+    "publisher",
+    "url",
+    "doi",
+    "pmid",
+    "accessed",
+    "note",
+)
 
 
 class ContentError(Exception):
@@ -130,7 +140,9 @@ def read_article(folder: Path) -> ArticleFiles:
     """Read and validate one article folder, or raise ContentError naming file and line."""
     slug = folder.name
     if not _SLUG.match(slug):
-        raise ContentError(f"{folder}: the folder name is the slug; use lowercase letters, digits, hyphens.")
+        raise ContentError(
+            f"{folder}: the folder name is the slug; use lowercase letters, digits, hyphens."
+        )
     toml_path = folder / ARTICLE_FILE
     label = f"{slug}/{ARTICLE_FILE}"
     try:
@@ -145,7 +157,8 @@ def read_article(folder: Path) -> ArticleFiles:
     policy = meta.setdefault("publication", PublicationPolicy.APPROVED_ONLY.value)
     if policy not in {p.value for p in PublicationPolicy}:
         raise ContentError(
-            f"{label}: publication must be 'approved-only' or 'pending-with-caution', not {policy!r}."
+            f"{label}: publication must be 'approved-only' or 'pending-with-caution', "
+            f"not {policy!r}."
         )
     for name, default in (("required_signoffs", 1), ("review_interval_months", 12)):
         value = meta.setdefault(name, default)

@@ -27,25 +27,55 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount("contributor@example.org", "Camille Laurent", "Medical writer",
-                (Role.CONTRIBUTOR,), "contributor-demo-2026"),
-    DemoAccount("editor@example.org", "Dr Hélène Moreau", "MD, medical oncologist",
-                (Role.EDITOR,), "editor-demo-2026"),
-    DemoAccount("editor2@example.org", "Dr Marc Dubois", "MD, radiation oncologist",
-                (Role.EDITOR,), "editor2-demo-2026"),
-    DemoAccount("board@example.org", "Pr Anne Lefèvre", "MD, PhD, thoracic oncology",
-                (Role.BOARD,), "board-demo-2026"),
-    DemoAccount("board2@example.org", "Dr Youssef Benali", "MD, surgical oncology",
-                (Role.BOARD,), "board2-demo-2026"),
-    DemoAccount("admin@example.org", "Site Administrator", "",
-                (Role.ADMIN,), "admin-demo-2026"),
+    DemoAccount(
+        "contributor@example.org",
+        "Camille Laurent",
+        "Medical writer",
+        (Role.CONTRIBUTOR,),
+        "contributor-demo-2026",
+    ),
+    DemoAccount(
+        "editor@example.org",
+        "Dr Hélène Moreau",
+        "MD, medical oncologist",
+        (Role.EDITOR,),
+        "editor-demo-2026",
+    ),
+    DemoAccount(
+        "editor2@example.org",
+        "Dr Marc Dubois",
+        "MD, radiation oncologist",
+        (Role.EDITOR,),
+        "editor2-demo-2026",
+    ),
+    DemoAccount(
+        "board@example.org",
+        "Pr Anne Lefèvre",
+        "MD, PhD, thoracic oncology",
+        (Role.BOARD,),
+        "board-demo-2026",
+    ),
+    DemoAccount(
+        "board2@example.org",
+        "Dr Youssef Benali",
+        "MD, surgical oncology",
+        (Role.BOARD,),
+        "board2-demo-2026",
+    ),
+    DemoAccount("admin@example.org", "Site Administrator", "", (Role.ADMIN,), "admin-demo-2026"),
 )
 
 # Where each section of the seed article is left, per audience.
 DEMO_PLAN = {
     Audience.CLINICIAN: {
-        "approved": ["summary", "evaluation-initiale", "strategie-therapeutique", "cbnpc",
-                     "cancers-colorectaux", "tumeurs-necrosantes"],
+        "approved": [
+            "summary",
+            "evaluation-initiale",
+            "strategie-therapeutique",
+            "cbnpc",
+            "cancers-colorectaux",
+            "tumeurs-necrosantes",
+        ],
         "under_review": ["metastases-cerebrales", "sarcomes"],
     },
     Audience.PATIENT: {

@@ -12,8 +12,9 @@ from datetime import date, datetime
 
 from markupsafe import Markup
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased
 
+from reviewapp.columns import utcnow
 from reviewapp.domain.states import (
     PENDING_STATES,
     Action,
@@ -26,7 +27,6 @@ from reviewapp.extensions import db
 from reviewapp.markdown import CitationNumbering
 from reviewapp.models import Article, Reference, Section, User, Version, VersionTransition
 from reviewapp.models.section import SUMMARY_KEY
-from reviewapp.models.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -94,16 +94,9 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def load_article(slug: str) -> Article | None:
-    """Load an article with its authors and references (three queries)."""
-    return db.session.scalar(
-        select(Article)
-        .where(Article.slug == slug)
-        .options(selectinload(Article.authors), selectinload(Article.references))
-    )
-
-
-def _sections_with_published(article: Article) -> list[tuple[Section, Version | None, Version | None]]:
+def _sections_with_published(
+    article: Article,
+) -> list[tuple[Section, Version | None, Version | None]]:
     clinician, patient = aliased(Version), aliased(Version)
     rows = db.session.execute(
         select(Section, clinician, patient)
@@ -111,7 +104,7 @@ def _sections_with_published(article: Article) -> list[tuple[Section, Version | 
         .outerjoin(patient, patient.id == Section.published_patient_id)
         .where(Section.article_id == article.id)
         .order_by(Section.position)
-    ).tuples()
+    )
     return list(rows)
 
 
@@ -140,16 +133,18 @@ def _approvals(version_ids: list[int]) -> dict[int, list[Review]]:
     if not version_ids:
         return reviews
     rows = db.session.execute(
-        select(VersionTransition.version_id, User, VersionTransition.created_at)
+        select(
+            VersionTransition.version_id, User.name, User.credentials, VersionTransition.created_at
+        )
         .join(User, User.id == VersionTransition.actor_id)
         .where(
             VersionTransition.version_id.in_(version_ids),
             VersionTransition.action == Action.APPROVE.value,
         )
         .order_by(VersionTransition.created_at)
-    ).tuples()
-    for version_id, user, at in rows:
-        reviews[version_id].append(Review(user.printed_name, at))
+    )
+    for version_id, name, credentials, at in rows:
+        reviews[version_id].append(Review(User.format_printed_name(name, credentials), at))
     return reviews
 
 

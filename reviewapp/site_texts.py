@@ -71,5 +71,5 @@ def site_text(key: str) -> str:
 def site_texts(keys: tuple[str, ...]) -> dict[str, str]:
     """Return several site texts in one query."""
     query = select(SiteText.key, SiteText.body).where(SiteText.key.in_(keys))
-    rows = dict(db.session.execute(query).tuples().all())
+    rows = dict(db.session.execute(query).all())
     return {key: rows.get(key, DEFAULTS[key]) for key in keys}

@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from reviewapp.columns import utcnow
 from reviewapp.domain.errors import DomainError
 from reviewapp.extensions import db
 from reviewapp.models import AuditEvent, User
 from reviewapp.models.audit import GENESIS_HASH
-from reviewapp.models.types import utcnow
 
 DONE = "done"
 REFUSED = "refused"

@@ -59,7 +59,8 @@ def import_article(
     """Bring the database in line with validated files; unchanged wording makes no version."""
     if not actor.has_role(Role.CONTRIBUTOR):
         raise PermissionDenied(
-            f"{actor.email} cannot import: importing submits wording, which needs the contributor role.",
+            f"{actor.email} cannot import: importing submits wording, "
+            "which needs the contributor role.",
             action="content.import",
         )
     report = ImportReport(slug=files.slug)
@@ -117,7 +118,9 @@ def import_article(
     return report
 
 
-def _apply_metadata(actor: User, article: Article, files: ArticleFiles, report: ImportReport) -> None:
+def _apply_metadata(
+    actor: User, article: Article, files: ArticleFiles, report: ImportReport
+) -> None:
     wanted = {name: files.meta.get(name, "") for name in ARTICLE_FIELDS}
     before = {name: getattr(article, name) for name in ARTICLE_FIELDS}
     changed = {name: value for name, value in wanted.items() if before[name] != value}
@@ -147,7 +150,9 @@ def _apply_metadata(actor: User, article: Article, files: ArticleFiles, report: 
         report.changes.append("article details updated")
 
 
-def _apply_references(actor: User, article: Article, files: ArticleFiles, report: ImportReport) -> None:
+def _apply_references(
+    actor: User, article: Article, files: ArticleFiles, report: ImportReport
+) -> None:
     current = {reference.key: reference for reference in article.references}
     for position, row in enumerate(files.references):
         wanted = _normalise_reference(row)

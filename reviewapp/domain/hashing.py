@@ -4,7 +4,9 @@ import hashlib
 import json
 
 
-def content_hash(*, article_slug: str, section_key: str, audience: str, heading: str, body: str) -> str:
+def content_hash(
+    *, article_slug: str, section_key: str, audience: str, heading: str, body: str
+) -> str:
     """Return the SHA-256 of one version's wording and the place it belongs to.
 
     The place is part of the hash so that a signature can never count for the same words

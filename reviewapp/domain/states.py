@@ -65,9 +65,15 @@ TRANSITIONS = MappingProxyType(
     {
         (t.source, t.action): t
         for t in (
-            Transition(Action.START_REVIEW, State.SUBMITTED, State.UNDER_REVIEW, Role.EDITOR, False),
             Transition(
-                Action.REQUEST_CHANGES, State.UNDER_REVIEW, State.CHANGES_REQUESTED, Role.EDITOR, True
+                Action.START_REVIEW, State.SUBMITTED, State.UNDER_REVIEW, Role.EDITOR, False
+            ),
+            Transition(
+                Action.REQUEST_CHANGES,
+                State.UNDER_REVIEW,
+                State.CHANGES_REQUESTED,
+                Role.EDITOR,
+                True,
             ),
             Transition(Action.REJECT, State.UNDER_REVIEW, State.REJECTED, Role.EDITOR, True),
             Transition(Action.APPROVE, State.UNDER_REVIEW, State.APPROVED, Role.EDITOR, False),

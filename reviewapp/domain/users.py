@@ -2,6 +2,7 @@
 
 import re
 
+from flask import current_app
 from sqlalchemy import select
 
 from reviewapp.domain import audit
@@ -41,7 +42,7 @@ def create_user(
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise TransitionNotAllowed(f"An account with the email {email} already exists.", **context)
     user = User(email=email, name=name.strip(), credentials=credentials.strip(), active=True)
-    user.set_password(password)
+    user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
     user.role_rows = [UserRole(role=role.value) for role in sorted(set(roles))]
     db.session.add(user)
     db.session.flush()

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from reviewapp import markdown
+from reviewapp.columns import utcnow
 from reviewapp.domain import audit
 from reviewapp.domain.errors import PermissionDenied, StaleVersion, ValidationError
 from reviewapp.domain.hashing import content_hash
@@ -10,7 +11,6 @@ from reviewapp.domain.states import PENDING_STATES, Audience, Role, State
 from reviewapp.extensions import db
 from reviewapp.models import Reference, Section, User, Version, VersionCitation, VersionTransition
 from reviewapp.models.section import SUMMARY_KEY
-from reviewapp.models.types import utcnow
 
 SUBMIT = "version.submit"
 HUMAN = "human"
@@ -43,7 +43,11 @@ def latest_version(section: Section, audience: Audience, *, lock: bool = False) 
 
 
 def check_citations(
-    rendered: markdown.Rendered, references: dict[str, Reference], *, where: str, line_offset: int = 0
+    rendered: markdown.Rendered,
+    references: dict[str, Reference],
+    *,
+    where: str,
+    line_offset: int = 0,
 ) -> list[Reference]:
     """Return the cited references in order, or refuse the first unknown key with its line."""
     for use in rendered.citations:
@@ -98,7 +102,8 @@ def submit_version(
         )
     if section.published_id(audience) is not None and not change_summary:
         raise ValidationError(
-            "This section has been approved before: say what changed and why in the change summary.",
+            "This section has been approved before: "
+            "say what changed and why in the change summary.",
             **context,
         )
 

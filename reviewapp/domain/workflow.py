@@ -2,20 +2,21 @@
 
 from sqlalchemy import select
 
+from reviewapp.columns import utcnow
 from reviewapp.domain import audit
 from reviewapp.domain.errors import PermissionDenied, TransitionNotAllowed, ValidationError
 from reviewapp.domain.states import Action, Audience, State, allowed_actions, transition_for
 from reviewapp.extensions import db
 from reviewapp.models import User, Version, VersionTransition
-from reviewapp.models.types import utcnow
 
 
 def _lock(version: Version) -> Version:
     """Reload the version under a row lock so racing requests see each other's state."""
     locked = db.session.scalar(
-        select(Version).where(Version.id == version.id).with_for_update().execution_options(
-            populate_existing=True
-        )
+        select(Version)
+        .where(Version.id == version.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     assert locked is not None  # noqa: S101 - the caller loaded it in this transaction
     return locked

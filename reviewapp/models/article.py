@@ -5,9 +5,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from reviewapp.columns import UTCDateTime, utcnow
 from reviewapp.domain.states import PublicationPolicy
 from reviewapp.extensions import db
-from reviewapp.models.types import UTCDateTime, utcnow
 
 
 class Article(db.Model):
@@ -89,7 +89,7 @@ class Reference(db.Model):
 
     @property
     def missing_essentials(self) -> list[str]:
-        """Return the essential fields this reference lacks (title, authors or organisation, year)."""
+        """Return the essentials this reference lacks: title, authors or organisation, year."""
         missing = []
         if not self.title.strip():
             missing.append("title")

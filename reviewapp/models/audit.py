@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from reviewapp.columns import UTCDateTime, utcnow
 from reviewapp.extensions import db
-from reviewapp.models.types import UTCDateTime, utcnow
 
 GENESIS_HASH = "0" * 64
 

@@ -7,9 +7,9 @@ from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from reviewapp.columns import UTCDateTime, utcnow
 from reviewapp.domain.states import Role
 from reviewapp.extensions import db
-from reviewapp.models.types import UTCDateTime, utcnow
 
 
 class User(UserMixin, db.Model):
@@ -38,13 +38,17 @@ class User(UserMixin, db.Model):
     def has_role(self, role: Role) -> bool:
         return self.active and role in self.roles
 
+    @staticmethod
+    def format_printed_name(name: str, credentials: str) -> str:
+        return f"{name}, {credentials}" if credentials else name
+
     @property
     def printed_name(self) -> str:
         """Return the name as it appears on reviews and signatures."""
-        return f"{self.name}, {self.credentials}" if self.credentials else self.name
+        return self.format_printed_name(self.name, self.credentials)
 
-    def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+    def set_password(self, password: str, method: str = "scrypt") -> None:
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

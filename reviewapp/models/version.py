@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from reviewapp.columns import UTCDateTime, utcnow
 from reviewapp.domain.states import Audience, State
 from reviewapp.extensions import db
 from reviewapp.models.article import Reference
 from reviewapp.models.section import Section
-from reviewapp.models.types import UTCDateTime, utcnow
 from reviewapp.models.user import User
 
 

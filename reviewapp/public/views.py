@@ -10,7 +10,7 @@ from reviewapp import markdown
 from reviewapp.domain.states import Audience, State
 from reviewapp.extensions import db
 from reviewapp.models import Article, Section, User, Version
-from reviewapp.publication import ArticlePage, assemble_page, load_article
+from reviewapp.publication import ArticlePage, assemble_page
 from reviewapp.site_texts import site_text, site_texts
 
 bp = Blueprint("public", __name__)
@@ -116,7 +116,7 @@ def article(slug: str):
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
         return _remember(_cacheable(response, etag), audience, chosen)
-    page = assemble_page(load_article(slug), audience)
+    page = assemble_page(found, audience)
     texts = site_texts((f"disclaimer.{audience.value}",))
     response = make_response(
         render_template(
@@ -145,7 +145,7 @@ def changelog(slug: str):
         .join(User, User.id == Version.author_id)
         .where(Section.article_id == found.id, Version.state == State.APPROVED.value)
         .order_by(Version.approved_at.desc())
-    ).tuples()
+    )
     return render_template("public/changelog.html", article=found, rows=list(rows))
 
 

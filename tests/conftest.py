@@ -1,0 +1,203 @@
+"""Fixtures: a fresh database per test, clients, and factories for users and articles."""
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import event, text
+
+from reviewapp import create_app
+from reviewapp.content_files import ArticleFiles, SectionText
+from reviewapp.domain.content import import_article
+from reviewapp.domain.states import Action, Audience, Role
+from reviewapp.domain.users import create_user
+from reviewapp.domain.versions import latest_version
+from reviewapp.domain.workflow import apply_action
+from reviewapp.extensions import db
+from reviewapp.models import Article, Section, User
+
+TEST_PASSWORD = "correct horse battery"
+
+
+def postgres_url() -> str | None:
+    """Return the PostgreSQL server for tests that need one, even during the SQLite run."""
+    for name in ("POSTGRES_URL", "TEST_DATABASE_URL"):
+        url = os.environ.get(name, "")
+        if url.startswith("postgresql"):
+            return url
+    return None
+
+
+def require(flag: str, reason: str) -> None:
+    """Skip with `reason`, or fail when the environment variable `flag` demands the check."""
+    if os.environ.get(flag) == "1":
+        pytest.fail(f"{reason} ({flag}=1 requires it)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def app() -> Iterator[Flask]:
+    app = create_app({"CONFIG": "testing", "SERVER_NAME": "reviewapp.test"})
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+            with db.engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        else:
+            db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_emails = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(app) -> Callable[..., User]:
+    def make(*roles: Role, name: str | None = None, email: str | None = None) -> User:
+        number = next(_emails)
+        user = create_user(
+            None,
+            email=email or f"user{number}@example.org",
+            name=name or f"Dr Test {number}",
+            credentials="MD",
+            roles=list(roles) or [Role.CONTRIBUTOR],
+            password=TEST_PASSWORD,
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def contributor(make_user) -> User:
+    return make_user(Role.CONTRIBUTOR, name="Camille Writer")
+
+
+@pytest.fixture
+def editor(make_user) -> User:
+    return make_user(Role.EDITOR, name="Dr Eve Editor")
+
+
+def article_files(
+    slug: str = "test-article",
+    *,
+    sections: int = 3,
+    policy: str = "approved-only",
+    patient: bool = False,
+    body: Callable[[int], str] | None = None,
+    references: int = 2,
+) -> ArticleFiles:
+    """Build article files in memory: a summary plus `sections` sections citing references."""
+
+    def default_body(index: int) -> str:
+        return f"Texte de la section {index} [@ref-{index % references}]."
+
+    body = body or default_body
+    clinician = [SectionText("summary", 1, "Réponse", "Résumé [@ref-0].", 1)]
+    clinician += [
+        SectionText(f"s{index}", 2, f"Section {index}", body(index), 1)
+        for index in range(1, sections + 1)
+    ]
+    files = ArticleFiles(
+        slug=slug,
+        meta={
+            "title": "Quelle est la question ?",
+            "language": "fr",
+            "publication": policy,
+            "required_signoffs": 1,
+            "review_interval_months": 12,
+        },
+        authors=[{"name": "Dr Author", "credentials": "MD", "disclosures": "None declared"}],
+        references=[
+            {
+                "key": f"ref-{index}",
+                "kind": "article",
+                "title": f"Reference title {index}",
+                "authors": "Smith J",
+                "year": 2020 + index,
+                "doi": f"10.1000/test.{index}",
+            }
+            for index in range(references)
+        ],
+    )
+    files.wording[Audience.CLINICIAN] = clinician
+    if patient:
+        files.wording[Audience.PATIENT] = [
+            SectionText(s.key, s.level, f"{s.heading} (patient)", f"Mots simples {s.key}.", 1)
+            for s in clinician
+        ]
+    return files
+
+
+@pytest.fixture
+def make_article(contributor, editor) -> Callable[..., Article]:
+    """Import an article and approve the listed (section key, audience) chains."""
+
+    def make(
+        *,
+        approve: tuple[tuple[str, Audience], ...] | str = (),
+        under_review: tuple[tuple[str, Audience], ...] = (),
+        **options,
+    ) -> Article:
+        files = article_files(**options)
+        import_article(contributor, files)
+        article = db.session.scalar(db.select(Article).where(Article.slug == files.slug))
+        sections = {s.key: s for s in db.session.scalars(db.select(Section))}
+        if approve == "all":
+            approve = tuple(
+                (text.key, audience) for audience, texts in files.wording.items() for text in texts
+            )
+        for key, audience in (*approve, *under_review):
+            version = latest_version(sections[key], audience)
+            apply_action(editor, version, Action.START_REVIEW)
+            if (key, audience) in approve:
+                apply_action(editor, version, Action.APPROVE)
+        db.session.commit()
+        return article
+
+    return make
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count the SQL statements run inside a `with count_queries() as counter:` block."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+
+    return counting

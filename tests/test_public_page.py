@@ -1,0 +1,300 @@
+"""The public article page, through HTTP."""
+
+import json
+import re
+
+import pytest
+
+from reviewapp.domain.states import Audience
+
+C, P = Audience.CLINICIAN, Audience.PATIENT
+URL = "/articles/test-article"
+
+
+def section_ids(html: str) -> list[str]:
+    return re.findall(r'<section class="section[^"]*" id="section-([^"]+)"', html)
+
+
+def citation_numbers(html: str) -> list[tuple[str, str]]:
+    return re.findall(r'<a href="#ref-([^"]+)">(\d+)</a>', html)
+
+
+def test_index_lists_articles(client, make_article):
+    make_article(approve="all")
+    response = client.get("/")
+    assert response.status_code == 200
+    assert 'href="/articles/test-article"' in response.text
+
+
+def test_index_without_articles(client):
+    assert "No articles yet." in client.get("/").text
+
+
+def test_missing_article_is_a_404_page(client):
+    response = client.get("/articles/no-such-thing")
+    assert response.status_code == 404
+    assert "There is no article at /articles/no-such-thing." in response.text
+    assert "<h1>Page not found</h1>" in response.text
+
+
+def test_unknown_audience_is_refused_with_a_message(client, make_article):
+    make_article(approve="all")
+    response = client.get(URL + "?audience=robot")
+    assert response.status_code == 400
+    assert "Unknown audience &#39;robot&#39;" in response.text
+
+
+def test_page_shows_question_language_and_approved_wording(client, make_article):
+    make_article(approve="all", patient=True)
+    html = client.get(URL).text
+    assert '<html lang="fr">' in html
+    assert "Quelle est la question ?" in html
+    assert section_ids(html) == ["summary", "s1", "s2", "s3"]
+    assert "Texte de la section 1" in html
+    assert "Pending human review" not in html
+    assert re.search(r'aria-current="step">\s*Approved', html)
+    assert "by Dr Eve Editor, MD" in html
+
+
+def test_audiences_show_their_own_wording(client, make_article):
+    make_article(approve="all", patient=True)
+    clinician = client.get(URL + "?audience=clinician").text
+    patient = client.get(URL + "?audience=patient").text
+    assert "Texte de la section 1" in clinician
+    assert "Mots simples s1" not in clinician
+    assert "Mots simples s1" in patient
+    assert "Texte de la section 1" not in patient
+    assert "Professional Medical Disclaimer" in clinician
+    assert "intended for healthcare professionals" in clinician
+    assert "Medical disclaimer" in patient
+    assert "everyday words" in patient
+
+
+def test_audience_choice_is_remembered_in_a_cookie(client, make_article):
+    make_article(approve="all", patient=True)
+    response = client.get(URL + "?audience=patient")
+    assert "audience=patient" in response.headers["Set-Cookie"]
+    assert "HttpOnly" in response.headers["Set-Cookie"]
+    follow_up = client.get(URL)
+    assert "Mots simples s1" in follow_up.text
+    assert 'value="patient" aria-describedby="audience-hint" checked' in follow_up.text
+
+
+def test_chooser_works_without_javascript(client, make_article):
+    make_article(approve="all", patient=True)
+    html = client.get(URL).text
+    assert '<form class="audience-chooser" method="get" action="/articles/test-article">' in html
+    assert "<legend>Which best describes you?</legend>" in html
+    assert "Healthcare professional" in html
+    assert "Patient or caregiver" in html
+    assert "<script src" not in html
+
+
+def test_patient_page_falls_back_to_clinician_wording_and_says_so(client, make_article):
+    make_article(approve=(("summary", C), ("s1", C), ("s2", C), ("summary", P)), patient=True)
+    html = client.get(URL + "?audience=patient").text
+    assert "Mots simples summary" in html
+    assert "Texte de la section 1" in html  # no approved patient wording for s1
+    assert html.count("Shown in the wording for healthcare professionals") == 2
+    assert "Mots simples s1" not in html  # pending patient wording is not shown over approved
+
+
+def test_citations_numbered_by_first_appearance_across_sections(client, make_article):
+    # summary cites ref-0; s1 cites ref-1; s2 cites ref-2 and ref-0 again; s3 cites ref-1.
+    bodies = {1: "Un [@ref-1].", 2: "Deux [@ref-2; @ref-0].", 3: "Trois [@ref-1]."}
+    make_article(approve="all", references=3, body=bodies.__getitem__)
+    html = client.get(URL).text
+    assert citation_numbers(html) == [
+        ("ref-0", "1"),
+        ("ref-1", "2"),
+        ("ref-2", "3"),
+        ("ref-0", "1"),
+        ("ref-1", "2"),
+    ]
+    references = re.findall(r'<li id="ref-([^"]+)" value="(\d+)">', html)
+    assert references == [("ref-0", "1"), ("ref-1", "2"), ("ref-2", "3")]
+    assert 'href="https://doi.org/10.1000/test.1"' in html
+
+
+def test_numbering_depends_on_the_audience_page(client, make_article):
+    bodies = {1: "Un [@ref-2].", 2: "Deux [@ref-1]."}
+    make_article(
+        approve=(("summary", C), ("s1", C), ("s2", C), ("summary", P)),
+        references=3,
+        sections=2,
+        patient=True,
+        body=bodies.__getitem__,
+    )
+    clinician = client.get(URL + "?audience=clinician").text
+    patient = client.get(URL + "?audience=patient").text
+    assert citation_numbers(clinician) == [("ref-0", "1"), ("ref-2", "2"), ("ref-1", "3")]
+    # The patient summary cites nothing, so the clinician wording shown below starts at 1.
+    assert citation_numbers(patient) == [("ref-2", "1"), ("ref-1", "2")]
+
+
+def test_approved_only_leaves_unapproved_sections_out(client, make_article):
+    make_article(approve=(("summary", C), ("s1", C)), policy="approved-only")
+    html = client.get(URL).text
+    assert section_ids(html) == ["summary", "s1"]
+    assert "Texte de la section 2" not in html
+    assert "2 sections are still awaiting review and are not shown." in html
+    assert "Pending human review" not in html
+    assert not re.search(r'aria-current="step">\s*Approved', html)
+
+
+def test_pending_with_caution_shows_newest_wording_under_a_warning(client, make_article):
+    make_article(
+        approve=(("summary", C), ("s1", C)),
+        under_review=(("s2", C),),
+        policy="pending-with-caution",
+    )
+    html = client.get(URL).text
+    assert section_ids(html) == ["summary", "s1", "s2", "s3"]
+    assert html.count("<strong>Pending human review.</strong>") == 2
+    assert "Exercise caution" in html
+    assert 'class="section pending" id="section-s2"' in html
+    assert 'class="section" id="section-s1"' in html
+    assert re.search(r'aria-current="step">\s*Under Review', html)
+
+
+def test_nothing_pending_looks_reviewed(client, make_article):
+    make_article(policy="pending-with-caution")
+    html = client.get(URL).text
+    assert "Last updated</dt><dd>Not yet approved" in html
+    assert "No section of this wording has been approved yet." in html
+    assert re.search(r'aria-current="step">\s*Submitted', html)
+    assert "lastReviewed" not in html
+
+
+def test_incomplete_reference_is_flagged_not_hidden(client, make_article, app):
+    from reviewapp.extensions import db
+    from reviewapp.models import Reference
+
+    article = make_article(approve="all")
+    reference = db.session.scalar(db.select(Reference).where(Reference.key == "ref-1"))
+    reference.title, reference.year = "", None
+    db.session.commit()
+    html = client.get(URL).text
+    assert "Source not identified" in html
+    assert "Incomplete reference:</strong> missing title, year." in html
+    assert article.slug == "test-article"
+
+
+def test_json_ld_describes_the_medical_web_page(client, make_article):
+    make_article(approve="all", patient=True)
+
+    def json_ld(audience: str) -> dict:
+        html = client.get(f"{URL}?audience={audience}").text
+        block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+        return json.loads(block.group(1))
+
+    assert json_ld("patient")["medicalAudience"]["audienceType"] == "Patient"
+    assert json_ld("patient")["citation"] == []  # the patient wording cites nothing
+    data = json_ld("clinician")
+    assert data["@type"] == "MedicalWebPage"
+    assert data["medicalAudience"]["audienceType"] == "Clinician"
+    assert data["inLanguage"] == "fr"
+    assert data["reviewedBy"] == [{"@type": "Person", "name": "Dr Eve Editor, MD"}]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", data["lastReviewed"])
+    assert [c["name"] for c in data["citation"]] == ["Reference title 0", "Reference title 1"]
+
+
+def test_page_is_cacheable_and_revalidates(client, make_article):
+    make_article(approve="all")
+    first = client.get(URL)
+    assert first.headers["Cache-Control"].startswith("public")
+    assert "Cookie" in first.headers["Vary"]
+    etag = first.headers["ETag"]
+    again = client.get(URL, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+    patient = client.get(URL + "?audience=patient")
+    assert patient.headers["ETag"] != etag
+
+
+def test_approval_changes_the_etag(client, make_article, editor):
+    from reviewapp.domain.states import Action
+    from reviewapp.domain.versions import latest_version
+    from reviewapp.domain.workflow import apply_action
+    from reviewapp.extensions import db
+    from reviewapp.models import Section
+
+    make_article(approve=(("summary", C),), under_review=(("s1", C),))
+    etag = client.get(URL).headers["ETag"]
+    section = db.session.scalar(db.select(Section).where(Section.key == "s1"))
+    apply_action(editor, latest_version(section, C), Action.APPROVE)
+    db.session.commit()
+    response = client.get(URL, headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert "Texte de la section 1" in response.text
+
+
+def test_security_headers(client, make_article):
+    make_article(approve="all")
+    headers = client.get(URL).headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "<script>alert(1)</script>",
+        "[clic](javascript:alert(1))",
+        "[clic](JaVaScRiPt:alert(1))",
+        "<img src=x onerror=alert(1)>",
+        '<a href="#" onclick="alert(1)">x</a>',
+        "[clic](data:text/html;base64,PHNjcmlwdD4=)",
+        "![x](javascript:alert(1))",
+    ],
+)
+def test_markdown_payloads_come_out_inert(client, make_article, payload):
+    make_article(approve="all", body=lambda index: payload)
+    html = client.get(URL).text
+    answer = html.split('<div class="answer"', 1)[1].split('<div class="chrome"', 1)[0]
+    assert "<script" not in answer
+    assert "<img" not in answer
+    assert 'href="javascript' not in answer.lower()
+    assert 'href="data:' not in answer
+    assert "onerror=" not in answer.replace("onerror=alert(1)&gt;", "")
+    assert not re.search(r"<[^>]+\son\w+=", answer)
+
+
+def test_editorial_policy_page(client):
+    response = client.get("/editorial-policy")
+    assert response.status_code == 200
+    assert "<h1>Editorial policy</h1>" in response.text
+    assert "pending human review" in response.text
+
+
+def test_changelog_lists_approved_changes(client, make_article):
+    make_article(approve=(("summary", C), ("s1", C)))
+    html = client.get(URL + "/changelog").text
+    assert html.count("First approved wording") == 2
+    assert "Section 1" in html
+    assert "Section 2" not in html
+
+
+@pytest.mark.parametrize("policy", ["approved-only", "pending-with-caution"])
+def test_query_count_does_not_grow_with_sections(client, make_article, count_queries, policy):
+    make_article(slug="small", sections=5, approve="all", policy=policy)
+    make_article(slug="large", sections=50, approve="all", policy=policy)
+    counts = []
+    for slug in ("small", "large"):
+        with count_queries() as counter:
+            response = client.get(f"/articles/{slug}")
+        assert response.status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1]
+    assert counts[0] <= 7
+
+
+def test_revalidation_needs_one_query(client, make_article, count_queries):
+    make_article(approve="all")
+    etag = client.get(URL).headers["ETag"]
+    with count_queries() as counter:
+        assert client.get(URL, headers={"If-None-Match": etag}).status_code == 304
+    assert counter.count == 1
