@@ -44,7 +44,7 @@ format: install
 test: lint test-sqlite test-postgres
 
 test-sqlite: install
-	TEST_DATABASE_URL= POSTGRES_URL="$${TEST_DATABASE_URL:-$$POSTGRES_URL}" $(BIN)/pytest
+	POSTGRES_URL="$${TEST_DATABASE_URL:-$$POSTGRES_URL}" TEST_DATABASE_URL= $(BIN)/pytest
 
 test-postgres: install
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \

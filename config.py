@@ -14,13 +14,13 @@ def _env_int(name: str, default: int) -> int:
 class Config:
     """Defaults shared by every environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'reviewapp.sqlite'}"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+    SQLALCHEMY_DATABASE_URI = (
+        os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'reviewapp.sqlite'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    SITE_NAME = os.environ.get("SITE_NAME", "reviewapp")
-    CONTENT_DIR = os.environ.get("CONTENT_DIR", str(BASE_DIR / "content"))
+    SITE_NAME = os.environ.get("SITE_NAME") or "reviewapp"
+    CONTENT_DIR = os.environ.get("CONTENT_DIR") or str(BASE_DIR / "content")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
@@ -43,7 +43,7 @@ class TestingConfig(Config):
 
     TESTING = True
     SECRET_KEY = "testing-only"
-    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     WTF_CSRF_ENABLED = True
     # Cheap hashing keeps fixtures fast; production keeps the scrypt default.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
