@@ -29,7 +29,17 @@ def create_app(config: str | dict | None = None) -> Flask:
     templating.init_app(app)
     cli.init_app(app)
 
+    from reviewapp.admin import views as admin_views
+    from reviewapp.api import views as api_views
+    from reviewapp.auth import views as auth_views
+    from reviewapp.editor import views as editor_views
     from reviewapp.public import views as public_views
 
     app.register_blueprint(public_views.bp)
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(editor_views.bp)
+    app.register_blueprint(admin_views.bp)
+    # The API authenticates each request with a bearer token, never with the session cookie.
+    csrf.exempt(api_views.bp)
+    app.register_blueprint(api_views.bp)
     return app

@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -27,7 +27,8 @@ def error_response(status: int, code: str, message: str):
 def audit_refusal(error: DomainError) -> None:
     """Undo the refused attempt, then keep a record of it."""
     db.session.rollback()
-    actor = current_user if current_user and current_user.is_authenticated else None
+    # The API authenticates by token and puts its account on g; pages use the session.
+    actor = g.get("actor") or (current_user if current_user.is_authenticated else None)
     audit.record_refusal(actor, error)
     db.session.commit()
 

@@ -34,4 +34,8 @@ def _harden(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
     app.after_request(_harden)

@@ -2,6 +2,7 @@
 
 import itertools
 import os
+import re
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -172,6 +173,56 @@ def make_article(contributor, editor) -> Callable[..., Article]:
         return article
 
     return make
+
+
+_CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_token(client, url: str = "/sign-in") -> str:
+    """Return the CSRF token a page carries for this client's session."""
+    html = client.get(url).text
+    match = _CSRF.search(html)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+@pytest.fixture
+def login(client):
+    """Sign `user` in through the sign-in form; return the response."""
+
+    def sign_in(user: User, password: str = TEST_PASSWORD):
+        token = csrf_token(client, "/sign-in")
+        return client.post(
+            "/sign-in", data={"email": user.email, "password": password, "csrf_token": token}
+        )
+
+    return sign_in
+
+
+@pytest.fixture
+def post_form(client):
+    """POST a form the way a browser does: with the CSRF token from `page` (default: the url)."""
+
+    def post(url: str, data: dict | None = None, page: str | None = None, **kwargs):
+        token = csrf_token(client, page or url)
+        return client.post(url, data={**(data or {}), "csrf_token": token}, **kwargs)
+
+    return post
+
+
+@pytest.fixture
+def api_token(app) -> Callable[[User], str]:
+    """Issue an API token for a user and return the secret."""
+    from reviewapp.domain.tokens import issue_token
+
+    def issue(user: User) -> str:
+        _, secret = issue_token(None, user, "test")
+        db.session.commit()
+        return secret
+
+    return issue
 
 
 class QueryCounter:

@@ -1,13 +1,13 @@
 """Move versions through the review workflow."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from reviewapp.columns import utcnow
 from reviewapp.domain import audit
 from reviewapp.domain.errors import PermissionDenied, TransitionNotAllowed, ValidationError
 from reviewapp.domain.states import Action, Audience, State, allowed_actions, transition_for
 from reviewapp.extensions import db
-from reviewapp.models import User, Version, VersionTransition
+from reviewapp.models import Comment, User, Version, VersionTransition
 
 
 def _lock(version: Version) -> Version:
@@ -20,6 +20,15 @@ def _lock(version: Version) -> Version:
     )
     assert locked is not None  # noqa: S101 - the caller loaded it in this transaction
     return locked
+
+
+def unresolved_comments(version: Version) -> int:
+    """Return how many comments on this exact version are still open."""
+    return db.session.scalar(
+        select(func.count(Comment.id)).where(
+            Comment.version_id == version.id, Comment.resolved_at.is_(None)
+        )
+    )
 
 
 def actions_for(actor: User | None, version: Version) -> list[Action]:
@@ -62,6 +71,13 @@ def apply_action(actor: User, version: Version, action: Action, comment: str = "
             "Nobody reviews, approves or signs a version they authored.", **context
         )
     comment = comment.strip()
+    if action is Action.APPROVE and (open_count := unresolved_comments(version)):
+        plural = open_count > 1
+        raise TransitionNotAllowed(
+            f"{open_count} comment{'s are' if plural else ' is'} still unresolved on version "
+            f"{version.number}: resolve {'them' if plural else 'it'} before approving.",
+            **context,
+        )
     if transition.comment_required and not comment:
         raise ValidationError(
             f"Say why: a comment is required to {action.value.replace('_', ' ')}.", **context

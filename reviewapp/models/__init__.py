@@ -1,13 +1,17 @@
 """The data model, one module per concept."""
 
+from reviewapp.models.api_token import ApiToken
 from reviewapp.models.article import Article, ArticleAuthor, Reference
 from reviewapp.models.audit import AuditEvent
+from reviewapp.models.comment import Comment
 from reviewapp.models.section import Section
 from reviewapp.models.site_text import SiteText
 from reviewapp.models.user import User, UserRole
 from reviewapp.models.version import Version, VersionCitation, VersionTransition
 
 __all__ = [
+    "ApiToken",
+    "Comment",
     "Article",
     "ArticleAuthor",
     "AuditEvent",

@@ -1,0 +1,75 @@
+"""Comments on a version, and their resolution."""
+
+from reviewapp.columns import utcnow
+from reviewapp.domain import audit
+from reviewapp.domain.errors import PermissionDenied, TransitionNotAllowed, ValidationError
+from reviewapp.domain.states import Role
+from reviewapp.extensions import db
+from reviewapp.models import Comment, User, Version
+
+MAX_COMMENT_LENGTH = 10_000
+
+
+def can_comment(actor: User | None, version: Version) -> bool:
+    """Return whether `actor` may comment: reviewers, and the author answering them."""
+    if actor is None or not actor.is_active:
+        return False
+    return (
+        actor.has_role(Role.EDITOR) or actor.has_role(Role.BOARD) or version.author_id == actor.id
+    )
+
+
+def add_comment(actor: User, version: Version, body: str) -> Comment:
+    """Attach a comment to one exact version."""
+    context = {
+        "action": "comment.create",
+        "target": ("version", version.id),
+        "article_id": version.section.article_id,
+    }
+    if not can_comment(actor, version):
+        raise PermissionDenied(
+            "Only editors, board members and the version's author can comment.", **context
+        )
+    body = body.strip()
+    if not body:
+        raise ValidationError("The comment is empty.", **context)
+    if len(body) > MAX_COMMENT_LENGTH:
+        raise ValidationError(
+            f"The comment is longer than {MAX_COMMENT_LENGTH} characters.", **context
+        )
+    comment = Comment(version_id=version.id, author_id=actor.id, body=body, created_at=utcnow())
+    db.session.add(comment)
+    db.session.flush()
+    audit.record(
+        actor,
+        "comment.create",
+        target=("comment", comment.id),
+        article_id=version.section.article_id,
+        after={"version_id": version.id, "body": body},
+    )
+    return comment
+
+
+def resolve_comment(actor: User, comment: Comment) -> Comment:
+    """Mark a comment resolved: by an editor, or by the person who wrote it."""
+    version = db.session.get(Version, comment.version_id)
+    context = {
+        "action": "comment.resolve",
+        "target": ("comment", comment.id),
+        "article_id": version.section.article_id,
+    }
+    if not (actor.has_role(Role.EDITOR) or (actor.is_active and comment.author_id == actor.id)):
+        raise PermissionDenied("Only an editor or the comment's author can resolve it.", **context)
+    if comment.is_resolved:
+        raise TransitionNotAllowed("This comment is already resolved.", **context)
+    comment.resolved_at = utcnow()
+    comment.resolved_by_id = actor.id
+    audit.record(
+        actor,
+        "comment.resolve",
+        target=("comment", comment.id),
+        article_id=version.section.article_id,
+        before={"resolved": False},
+        after={"resolved": True},
+    )
+    return comment

@@ -1,0 +1,84 @@
+"""Signing in and out through the pages."""
+
+from sqlalchemy import select
+
+from reviewapp.domain.states import Role
+from reviewapp.extensions import db
+from reviewapp.models import AuditEvent
+
+
+def events(action: str) -> list[AuditEvent]:
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+def test_sign_in_and_out(client, login, make_user, post_form):
+    editor = make_user(Role.EDITOR)
+    response = login(editor)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/review/")
+    page = client.get("/review/")
+    assert page.status_code == 200
+    assert editor.name in page.text
+    out = post_form("/sign-out", page="/review/")
+    assert out.status_code == 302
+    assert client.get("/review/").status_code == 302  # back to sign-in
+    assert [e.outcome for e in events("auth.sign_in")] == ["done"]
+    assert len(events("auth.sign_out")) == 1
+
+
+def test_wrong_password_is_refused_and_audited(client, login, make_user):
+    editor = make_user(Role.EDITOR)
+    response = login(editor, password="not the password")
+    assert response.status_code == 401
+    assert "Wrong email or password" in response.text
+    assert f'value="{editor.email}"' in response.text  # what was typed stays
+    [event] = events("auth.sign_in")
+    assert event.outcome == "refused"
+    assert event.message == "wrong password"
+
+
+def test_unknown_account_is_refused_and_audited(client):
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client)
+    response = client.post(
+        "/sign-in", data={"email": "ghost@example.org", "password": "x" * 20, "csrf_token": token}
+    )
+    assert response.status_code == 401
+    assert events("auth.sign_in")[0].message == "unknown account ghost@example.org"
+
+
+def test_deactivated_account_cannot_sign_in(client, login, make_user):
+    editor = make_user(Role.EDITOR)
+    editor.active = False
+    db.session.commit()
+    assert login(editor).status_code == 401
+    assert events("auth.sign_in")[0].message == "account deactivated"
+
+
+def test_sign_in_without_csrf_token_is_refused(client, make_user):
+    editor = make_user(Role.EDITOR)
+    response = client.post("/sign-in", data={"email": editor.email, "password": "x" * 20})
+    assert response.status_code == 400
+    assert events("auth.sign_in") == []
+
+
+def test_next_only_follows_local_paths(client, make_user):
+    from tests.conftest import TEST_PASSWORD, csrf_token
+
+    editor = make_user(Role.EDITOR)
+    token = csrf_token(client)
+    response = client.post(
+        "/sign-in?next=https://evil.example/",
+        data={"email": editor.email, "password": TEST_PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"].endswith("/review/")
+
+
+def test_pages_need_the_right_role(client, login, make_user):
+    board = make_user(Role.BOARD)
+    login(board)
+    response = client.get("/review/")
+    assert response.status_code == 403
+    assert "editor or contributor role" in response.text
+    assert client.get("/admin/users").status_code == 403
