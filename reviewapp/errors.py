@@ -28,7 +28,8 @@ def audit_refusal(error: DomainError) -> None:
     """Undo the refused attempt, then keep a record of it."""
     db.session.rollback()
     # The API authenticates by token and puts its account on g; pages use the session.
-    actor = g.get("actor") or (current_user if current_user.is_authenticated else None)
+    signed_in = current_user if current_user and current_user.is_authenticated else None
+    actor = g.get("actor") or signed_in
     audit.record_refusal(actor, error)
     db.session.commit()
 

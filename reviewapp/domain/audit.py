@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -90,3 +91,41 @@ def record_refusal(actor: User | None, error: DomainError) -> AuditEvent:
         outcome=REFUSED,
         message=error.message,
     )
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    event_id: int
+    reason: str
+
+
+def verify_chain(batch_size: int = 5000, progress=None) -> tuple[int, ChainBreak | None]:
+    """Walk the trail in order; return how many events were checked and the first break."""
+    columns = list(AuditEvent.__table__.columns)
+    expected_prev = GENESIS_HASH
+    checked = 0
+    last_id = 0
+    while True:
+        # Plain rows, not ORM objects: a million events must not fill the session.
+        rows = db.session.execute(
+            select(*columns)
+            .where(AuditEvent.id > last_id)
+            .order_by(AuditEvent.id)
+            .limit(batch_size)
+        ).all()
+        if not rows:
+            return checked, None
+        for row in rows:
+            if row.prev_hash != expected_prev:
+                return checked, ChainBreak(
+                    row.id,
+                    "its link to the previous event does not match "
+                    "(an event was removed, inserted or reordered)",
+                )
+            if event_hash(row) != row.hash:
+                return checked, ChainBreak(row.id, "its content does not match its hash")
+            expected_prev = row.hash
+            checked += 1
+        last_id = rows[-1].id
+        if progress is not None:
+            progress(len(rows))
