@@ -33,9 +33,11 @@ def create_app(config: str | dict | None = None) -> Flask:
     from reviewapp.api import views as api_views
     from reviewapp.auth import views as auth_views
     from reviewapp.editor import views as editor_views
+    from reviewapp.ops import views as ops_views
     from reviewapp.public import views as public_views
 
     app.register_blueprint(public_views.bp)
+    app.register_blueprint(ops_views.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(editor_views.bp)
     app.register_blueprint(admin_views.bp)
