@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from reviewapp.columns import utcnow
 from reviewapp.domain.errors import DomainError
@@ -41,9 +41,17 @@ def event_hash(event: AuditEvent) -> str:
     return hashlib.sha256(_canonical(fields).encode()).hexdigest()
 
 
+# Any constant: it names the one PostgreSQL advisory lock that serialises appends.
+CHAIN_LOCK_KEY = 7_231_450_118
+
+
 def _last_hash() -> str:
     # Pending events in this session count: several can be recorded before a flush.
     db.session.flush()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Two transactions appending at once would both link to the same predecessor and fork
+        # the chain; the lock is held until this transaction ends.
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
     last = db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     return last or GENESIS_HASH
 

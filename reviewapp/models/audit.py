@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import DDL, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from reviewapp.columns import UTCDateTime, utcnow
@@ -28,3 +28,28 @@ class AuditEvent(db.Model):
     message: Mapped[str] = mapped_column(Text, default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+# 21 CFR 11.10(e): the trail is append-only. On PostgreSQL the database itself refuses
+# UPDATE and DELETE, whoever connects; migration 0003 installs the same trigger.
+APPEND_ONLY_FUNCTION = DDL(
+    """
+CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION USING
+        MESSAGE = 'audit_event is append-only: ' || TG_OP || ' refused',
+        ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql
+"""
+)
+APPEND_ONLY_TRIGGER = DDL(
+    "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
+    "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()"
+)
+event.listen(
+    AuditEvent.__table__, "after_create", APPEND_ONLY_FUNCTION.execute_if(dialect="postgresql")
+)
+event.listen(
+    AuditEvent.__table__, "after_create", APPEND_ONLY_TRIGGER.execute_if(dialect="postgresql")
+)
