@@ -49,3 +49,8 @@ class ValidationError(DomainError):
 class NotFound(DomainError):
     status = 404
     code = "not_found"
+
+
+class TooManyAttempts(DomainError):
+    status = 429
+    code = "too_many_attempts"

@@ -20,6 +20,7 @@ class Role(StrEnum):
 class State(StrEnum):
     SUBMITTED = "submitted"
     UNDER_REVIEW = "under_review"
+    AWAITING_SIGNOFF = "awaiting_signoff"
     CHANGES_REQUESTED = "changes_requested"
     REJECTED = "rejected"
     APPROVED = "approved"
@@ -34,6 +35,7 @@ STATE_LABELS = MappingProxyType(
     {
         State.SUBMITTED: "Submitted",
         State.UNDER_REVIEW: "Under Review",
+        State.AWAITING_SIGNOFF: "Awaiting board sign-off",
         State.CHANGES_REQUESTED: "Changes requested",
         State.REJECTED: "Rejected",
         State.APPROVED: "Approved",
@@ -42,7 +44,7 @@ STATE_LABELS = MappingProxyType(
 )
 
 # A newer submission replaces a version still waiting in one of these states.
-PENDING_STATES = frozenset({State.SUBMITTED, State.UNDER_REVIEW})
+PENDING_STATES = frozenset({State.SUBMITTED, State.UNDER_REVIEW, State.AWAITING_SIGNOFF})
 
 
 class Action(StrEnum):

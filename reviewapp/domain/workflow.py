@@ -1,5 +1,7 @@
 """Move versions through the review workflow."""
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 
 from reviewapp.columns import utcnow
@@ -10,7 +12,7 @@ from reviewapp.extensions import db
 from reviewapp.models import Comment, User, Version, VersionTransition
 
 
-def _lock(version: Version) -> Version:
+def lock_version(version: Version) -> Version:
     """Reload the version under a row lock so racing requests see each other's state."""
     locked = db.session.scalar(
         select(Version)
@@ -51,7 +53,7 @@ def apply_action(actor: User, version: Version, action: Action, comment: str = "
         "target": ("version", version.id),
         "article_id": version.section.article_id,
     }
-    version = _lock(version)
+    version = lock_version(version)
     state = version.workflow_state
     transition = transition_for(state, action)
     if transition is None:
@@ -98,7 +100,7 @@ def apply_action(actor: User, version: Version, action: Action, comment: str = "
         )
     )
     if transition.target is State.APPROVED:
-        _publish(version, now)
+        publish(version, now)
     version.section.article.public_revision += 1
     audit.record(
         actor,
@@ -116,7 +118,7 @@ def apply_action(actor: User, version: Version, action: Action, comment: str = "
     return version
 
 
-def _publish(version: Version, now) -> None:
+def publish(version: Version, now: datetime) -> None:
     """Make an approved version the section's published wording unless a newer one already is."""
     version.approved_at = now
     section = version.section

@@ -5,6 +5,7 @@ from reviewapp.models.article import Article, ArticleAuthor, Reference
 from reviewapp.models.audit import AuditEvent
 from reviewapp.models.comment import Comment
 from reviewapp.models.section import Section
+from reviewapp.models.signoff import Objection, Signoff
 from reviewapp.models.site_text import SiteText
 from reviewapp.models.user import User, UserRole
 from reviewapp.models.version import Version, VersionCitation, VersionTransition
@@ -15,8 +16,10 @@ __all__ = [
     "Article",
     "ArticleAuthor",
     "AuditEvent",
+    "Objection",
     "Reference",
     "Section",
+    "Signoff",
     "SiteText",
     "User",
     "UserRole",

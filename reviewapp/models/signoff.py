@@ -1,0 +1,45 @@
+"""Electronic signatures of board members on one exact version (21 CFR 11.50, 11.70)."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from reviewapp.columns import UTCDateTime, utcnow
+from reviewapp.extensions import db
+from reviewapp.models.user import User
+
+
+class Signoff(db.Model):
+    """A signature as it was made: the printed name and role are copied, never looked up."""
+
+    __tablename__ = "signoff"
+    __table_args__ = (UniqueConstraint("version_id", "signer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id"), index=True)
+    signer_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    printed_name: Mapped[str] = mapped_column(String(400))
+    role: Mapped[str] = mapped_column(String(100))
+    meaning: Mapped[str] = mapped_column(String(200))
+    # The signature is bound to this hash; it counts only while the version has it.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    signer: Mapped[User] = relationship()
+
+
+class Objection(db.Model):
+    """A board member's veto of a version, with the reason."""
+
+    __tablename__ = "objection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id"), index=True)
+    objector_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    printed_name: Mapped[str] = mapped_column(String(400))
+    reason: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    objected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    objector: Mapped[User] = relationship()
