@@ -33,6 +33,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     from reviewapp.admin import views as admin_views
     from reviewapp.api import views as api_views
     from reviewapp.auth import views as auth_views
+    from reviewapp.board import views as board_views
     from reviewapp.editor import views as editor_views
     from reviewapp.ops import views as ops_views
     from reviewapp.public import views as public_views
@@ -42,6 +43,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(editor_views.bp)
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(board_views.bp)
     # The API authenticates each request with a bearer token, never with the session cookie.
     csrf.exempt(api_views.bp)
     app.register_blueprint(api_views.bp)

@@ -24,8 +24,17 @@ from reviewapp.domain.states import (
     State,
 )
 from reviewapp.extensions import db
+from reviewapp.history import published_as_of, signoffs_for
 from reviewapp.markdown import CitationNumbering
-from reviewapp.models import Article, Reference, Section, User, Version, VersionTransition
+from reviewapp.models import (
+    Article,
+    Reference,
+    Section,
+    Signoff,
+    User,
+    Version,
+    VersionTransition,
+)
 from reviewapp.models.section import SUMMARY_KEY
 
 
@@ -46,6 +55,7 @@ class PageSection:
     # The patient page shows clinician wording because no patient wording is ready.
     fallback: bool
     reviews: list[Review] = field(default_factory=list)
+    signoffs: list[Signoff] = field(default_factory=list)
 
     @property
     def is_summary(self) -> bool:
@@ -73,6 +83,8 @@ class ArticlePage:
     last_updated: datetime | None
     next_review_due: date | None
     reviewers: list[Review]
+    board: list[Review]
+    as_of: datetime | None = None
 
     @property
     def has_pending(self) -> bool:
@@ -95,8 +107,10 @@ def add_months(day: date, months: int) -> date:
 
 
 def _sections_with_published(
-    article: Article,
+    article: Article, as_of: datetime | None = None
 ) -> list[tuple[Section, Version | None, Version | None]]:
+    if as_of is not None:
+        return _sections_published_at(article, as_of)
     clinician, patient = aliased(Version), aliased(Version)
     rows = db.session.execute(
         select(Section, clinician, patient)
@@ -106,6 +120,28 @@ def _sections_with_published(
         .order_by(Section.position)
     )
     return list(rows)
+
+
+def _sections_published_at(
+    article: Article, moment: datetime
+) -> list[tuple[Section, Version | None, Version | None]]:
+    """Return each section with the wording that was published at `moment` (two queries)."""
+    ids = published_as_of(article, moment)
+    versions = {
+        version.id: version
+        for version in db.session.scalars(select(Version).where(Version.id.in_(list(ids.values()))))
+    }
+    sections = db.session.scalars(
+        select(Section).where(Section.article_id == article.id).order_by(Section.position)
+    )
+    return [
+        (
+            section,
+            versions.get(ids.get((section.id, Audience.CLINICIAN.value))),
+            versions.get(ids.get((section.id, Audience.PATIENT.value))),
+        )
+        for section in sections
+    ]
 
 
 def _newest_pending(article: Article) -> dict[tuple[int, str], Version]:
@@ -176,13 +212,15 @@ def _step(states: list[State]) -> ReviewStep:
     return ReviewStep.SUBMITTED
 
 
-def assemble_page(article: Article, audience: Audience) -> ArticlePage:
-    """Build the reader's page for one audience."""
-    show_pending = article.policy is PublicationPolicy.PENDING_WITH_CAUTION
-    pending_by_chain = _newest_pending(article)
+def assemble_page(
+    article: Article, audience: Audience, as_of: datetime | None = None
+) -> ArticlePage:
+    """Build the reader's page for one audience, as it is now or as it was at `as_of`."""
+    show_pending = as_of is None and article.policy is PublicationPolicy.PENDING_WITH_CAUTION
+    pending_by_chain = _newest_pending(article) if as_of is None else {}
     chosen: list[tuple[Section, Version, bool]] = []
     omitted_states: list[State] = []
-    for section, clinician, patient in _sections_with_published(article):
+    for section, clinician, patient in _sections_with_published(article, as_of):
         published = {Audience.CLINICIAN: clinician, Audience.PATIENT: patient}
         pending = {a: pending_by_chain.get((section.id, a.value)) for a in Audience}
         version, fallback = _choose(audience, published, pending, show_pending)
@@ -192,9 +230,11 @@ def assemble_page(article: Article, audience: Audience) -> ArticlePage:
             continue
         chosen.append((section, version, fallback))
 
-    approvals = _approvals(
-        [version.id for _, version, _ in chosen if version.workflow_state is State.APPROVED]
-    )
+    approved_ids = [
+        version.id for _, version, _ in chosen if version.workflow_state is State.APPROVED
+    ]
+    approvals = _approvals(approved_ids)
+    signatures = signoffs_for(approved_ids, as_of)
     numbering = CitationNumbering()
     sections = [
         PageSection(
@@ -206,6 +246,7 @@ def assemble_page(article: Article, audience: Audience) -> ArticlePage:
             pending=version.workflow_state is not State.APPROVED,
             fallback=fallback,
             reviews=approvals.get(version.id, []),
+            signoffs=signatures.get(version.id, []),
         )
         for section, version, fallback in chosen
     ]
@@ -221,6 +262,14 @@ def assemble_page(article: Article, audience: Audience) -> ArticlePage:
         for review in section.reviews:
             if review.name not in reviewers or reviewers[review.name].at < review.at:
                 reviewers[review.name] = review
+    board: dict[str, Review] = {}
+    for section in sections:
+        for signoff in section.signoffs:
+            if (
+                signoff.printed_name not in board
+                or board[signoff.printed_name].at < signoff.signed_at
+            ):
+                board[signoff.printed_name] = Review(signoff.printed_name, signoff.signed_at)
     states = [s.version.workflow_state for s in sections] + omitted_states
     return ArticlePage(
         article=article,
@@ -236,4 +285,6 @@ def assemble_page(article: Article, audience: Audience) -> ArticlePage:
             else None
         ),
         reviewers=sorted(reviewers.values(), key=lambda review: review.name),
+        board=sorted(board.values(), key=lambda review: review.name),
+        as_of=as_of,
     )

@@ -1,13 +1,15 @@
 """Public pages: the article index, an article for its reader's audience, the policy."""
 
 import json
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
 from reviewapp import markdown
-from reviewapp.domain.states import Audience, State
+from reviewapp.domain.states import Audience, Role, State
 from reviewapp.extensions import db
 from reviewapp.models import Article, Section, User, Version
 from reviewapp.publication import ArticlePage, assemble_page
@@ -79,7 +81,10 @@ def _json_ld(page: ArticlePage) -> Markup:
             {"@type": "Person", "name": author.name, "description": author.credentials}
             for author in article.authors
         ],
-        "reviewedBy": [{"@type": "Person", "name": review.name} for review in page.reviewers],
+        "reviewedBy": [
+            {"@type": "Person", "name": name}
+            for name in dict.fromkeys(r.name for r in [*page.reviewers, *page.board])
+        ],
         "citation": [
             {
                 "@type": "CreativeWork",
@@ -105,6 +110,20 @@ def index():
     return render_template("public/index.html", articles=articles)
 
 
+def _as_of() -> datetime | None:
+    """Return the past moment a board member asked to see, or None for the live page."""
+    raw = request.args.get("as_of")
+    if not raw:
+        return None
+    if not current_user.is_authenticated or not current_user.has_role(Role.BOARD):
+        abort(403, "Only Medical Advisory Board members can see past versions of a page.")
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        abort(400, f"as_of must be an ISO 8601 time such as 2026-01-31T09:00:00Z, not {raw!r}.")
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 @bp.get("/articles/<slug>")
 def article(slug: str):
     """Show an article in the reader's chosen wording."""
@@ -112,25 +131,38 @@ def article(slug: str):
     found = db.session.scalar(select(Article).where(Article.slug == slug))
     if found is None:
         abort(404, f"There is no article at /articles/{slug}.")
+    as_of = _as_of()
+    if as_of is not None:
+        return _archived_page(found, audience, as_of)
     etag = _etag(found, audience)
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
         return _remember(_cacheable(response, etag), audience, chosen)
     page = assemble_page(found, audience)
-    texts = site_texts((f"disclaimer.{audience.value}",))
-    response = make_response(
-        render_template(
-            "public/article.html",
-            page=page,
-            article=page.article,
-            audience=audience,
-            audience_choices=AUDIENCE_CHOICES,
-            disclaimer=texts[f"disclaimer.{audience.value}"],
-            json_ld=_json_ld(page),
-            steps=["Submitted", "Under Review", "Approved"],
-        )
-    )
+    response = make_response(_render_article(page, audience))
     return _remember(_cacheable(response, etag), audience, chosen)
+
+
+def _render_article(page: ArticlePage, audience: Audience) -> str:
+    key = f"disclaimer.{audience.value}"
+    return render_template(
+        "public/article.html",
+        page=page,
+        article=page.article,
+        audience=audience,
+        audience_choices=AUDIENCE_CHOICES,
+        disclaimer=site_texts((key,))[key],
+        json_ld=_json_ld(page),
+        steps=["Submitted", "Under Review", "Approved"],
+    )
+
+
+def _archived_page(article: Article, audience: Audience, as_of: datetime):
+    """Show the page as published at a past moment; private, never cached."""
+    page = assemble_page(article, audience, as_of=as_of)
+    response = make_response(_render_article(page, audience))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/articles/<slug>/changelog")

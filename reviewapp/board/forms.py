@@ -1,0 +1,47 @@
+"""Board forms: sign-off with password re-entry, objection, audit filters."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from reviewapp.domain.signoffs import MEANINGS
+
+
+class SignForm(FlaskForm):
+    meaning = SelectField(
+        "Meaning of your signature",
+        choices=[SelectChoice(meaning, meaning) for meaning in MEANINGS],
+        validators=[DataRequired()],
+    )
+    password = PasswordField(
+        "Your password, to sign", validators=[DataRequired(), Length(max=1024)]
+    )
+
+
+class ObjectForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason for the objection", validators=[DataRequired(), Length(max=10_000)]
+    )
+
+
+class AuditFilterForm(FlaskForm):
+    """GET filters: no CSRF, the query string is shareable."""
+
+    class Meta:
+        csrf = False
+
+    article = StringField("Article (slug)", validators=[Optional(), Length(max=200)])
+    section = StringField("Section key", validators=[Optional(), Length(max=100)])
+    actor = StringField("Actor email", validators=[Optional(), Length(max=254)])
+    action = StringField("Action", validators=[Optional(), Length(max=60)])
+    since = DateTimeLocalField("From (UTC)", validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    until = DateTimeLocalField("Until (UTC)", validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    before = IntegerField("Before event", validators=[Optional()])
