@@ -28,6 +28,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # Shared caches may keep a public page this long before revalidating with its ETag.
     PUBLIC_PAGE_MAX_AGE = _env_int("PUBLIC_PAGE_MAX_AGE", 60)
+    # Rendered public pages each worker keeps; 0 turns the cache off.
+    PAGE_CACHE_ENTRIES = _env_int("PAGE_CACHE_ENTRIES", 512)
     GUNICORN_WORKERS = _env_int("GUNICORN_WORKERS", 2)
     PASSWORD_HASH_METHOD = "scrypt"
 

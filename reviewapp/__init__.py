@@ -17,7 +17,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.config.from_object(config_class)
     app.config.update(overrides)
 
-    from reviewapp import audit_cli, cli, errors, security, templating
+    from reviewapp import audit_cli, cli, errors, page_cache, security, templating
     from reviewapp.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -27,6 +27,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    page_cache.init_app(app)
     cli.init_app(app)
     audit_cli.init_app(app)
 

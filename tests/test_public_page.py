@@ -298,3 +298,49 @@ def test_revalidation_needs_one_query(client, make_article, count_queries):
     with count_queries() as counter:
         assert client.get(URL, headers={"If-None-Match": etag}).status_code == 304
     assert counter.count == 1
+
+
+def test_repeat_views_are_served_from_the_page_cache(client, make_article, count_queries):
+    make_article(approve="all")
+    first = client.get(URL)
+    with count_queries() as counter:
+        second = client.get(URL)
+    assert second.data == first.data
+    assert counter.count == 1  # the article row, for its revision
+
+
+def test_last_modified_moves_with_public_changes(client, make_article, editor):
+    from reviewapp.domain.states import Action
+    from reviewapp.domain.versions import latest_version
+    from reviewapp.domain.workflow import apply_action
+    from reviewapp.extensions import db
+    from reviewapp.models import Section
+
+    make_article(approve=(("summary", C),), under_review=(("s1", C),))
+    before = client.get(URL).headers["Last-Modified"]
+    section = db.session.scalar(db.select(Section).where(Section.key == "s1"))
+    apply_action(editor, latest_version(section, C), Action.REJECT, "Hors sujet.")
+    db.session.commit()
+    after = client.get(URL)
+    assert after.headers["Last-Modified"] >= before
+    assert after.last_modified is not None
+
+
+def test_as_of_is_for_board_members_only(client, make_article, login, make_user):
+    from reviewapp.domain.states import Role
+
+    make_article(approve="all")
+    response = client.get(URL + "?as_of=2030-01-01T00:00:00Z")
+    assert response.status_code == 403
+    login(make_user(Role.EDITOR))
+    assert client.get(URL + "?as_of=2030-01-01T00:00:00Z").status_code == 403
+
+
+def test_as_of_rejects_a_malformed_time(client, make_article, login, make_user):
+    from reviewapp.domain.states import Role
+
+    make_article(approve="all")
+    login(make_user(Role.BOARD))
+    response = client.get(URL + "?as_of=last-tuesday")
+    assert response.status_code == 400
+    assert "ISO 8601" in response.text

@@ -136,7 +136,7 @@ def _apply_metadata(
         article.authors = [
             ArticleAuthor(position=index, **row) for index, row in enumerate(authors_wanted)
         ]
-    article.public_revision += 1
+    article.mark_public_change()
     db.session.flush()
     audit.record(
         actor,
@@ -170,7 +170,7 @@ def _apply_references(
         db.session.flush()
         if before == wanted:
             continue  # only its place in the list moved
-        article.public_revision += 1
+        article.mark_public_change()
         audit.record(
             actor,
             "reference.update" if before else "reference.create",

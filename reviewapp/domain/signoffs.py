@@ -149,7 +149,7 @@ def sign_version(actor: User, version: Version, *, password: str, meaning: str) 
             )
         )
         publish(version, now)
-        version.section.article.public_revision += 1
+        version.section.article.mark_public_change(now)
         audit.record(
             actor,
             "version.publish",
@@ -213,7 +213,7 @@ def object_to_version(actor: User, version: Version, reason: str) -> Objection:
             created_at=now,
         )
     )
-    version.section.article.public_revision += 1
+    version.section.article.mark_public_change(now)
     db.session.flush()
     audit.record(
         actor,

@@ -146,7 +146,7 @@ def submit_version(
 
     if previous and previous.workflow_state in PENDING_STATES:
         _supersede(actor, previous, version)
-    article.public_revision += 1
+    article.mark_public_change(now)
     audit.record(
         actor,
         SUBMIT,

@@ -101,7 +101,7 @@ def apply_action(actor: User, version: Version, action: Action, comment: str = "
     )
     if transition.target is State.APPROVED:
         publish(version, now)
-    version.section.article.public_revision += 1
+    version.section.article.mark_public_change(now)
     audit.record(
         actor,
         name,

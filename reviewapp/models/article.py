@@ -25,6 +25,7 @@ class Article(db.Model):
     review_interval_months: Mapped[int] = mapped_column(Integer, default=12)
     # Bumped by every change that alters what the public page shows; part of its ETag.
     public_revision: Mapped[int] = mapped_column(Integer, default=1)
+    public_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     authors: Mapped[list["ArticleAuthor"]] = relationship(
@@ -37,6 +38,11 @@ class Article(db.Model):
         cascade="all, delete-orphan",
         order_by="Reference.position",
     )
+
+    def mark_public_change(self, at: datetime | None = None) -> None:
+        """Record that what readers see changed, so caches and ETags move on."""
+        self.public_revision = (self.public_revision or 0) + 1
+        self.public_changed_at = at or utcnow()
 
     @property
     def policy(self) -> PublicationPolicy:

@@ -9,9 +9,11 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from reviewapp import markdown
+from reviewapp.columns import utcnow
 from reviewapp.domain.states import Audience, Role, State
 from reviewapp.extensions import db
 from reviewapp.models import Article, Section, User, Version
+from reviewapp.page_cache import page_cache
 from reviewapp.publication import ArticlePage, assemble_page
 from reviewapp.site_texts import site_text, site_texts
 
@@ -52,12 +54,19 @@ def _remember(response, audience: Audience, chosen: bool):
     return response
 
 
-def _etag(article: Article, audience: Audience) -> str:
-    return f"a{article.id}-r{article.public_revision}-{audience.value}"
+def _page_key(article: Article, audience: Audience) -> tuple:
+    # The day is part of it: "review overdue" turns on by date, with no change in the data.
+    return (article.id, article.public_revision, audience.value, utcnow().date().isoformat())
 
 
-def _cacheable(response, etag: str):
+def _etag(key: tuple) -> str:
+    article_id, revision, audience, day = key
+    return f"a{article_id}-r{revision}-{audience}-{day.replace('-', '')}"
+
+
+def _cacheable(response, etag: str, article: Article):
     response.set_etag(etag)
+    response.last_modified = article.public_changed_at
     response.headers["Cache-Control"] = (
         f"public, max-age={current_app.config['PUBLIC_PAGE_MAX_AGE']}, must-revalidate"
     )
@@ -134,13 +143,16 @@ def article(slug: str):
     as_of = _as_of()
     if as_of is not None:
         return _archived_page(found, audience, as_of)
-    etag = _etag(found, audience)
+    key = _page_key(found, audience)
+    etag = _etag(key)
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
-        return _remember(_cacheable(response, etag), audience, chosen)
-    page = assemble_page(found, audience)
-    response = make_response(_render_article(page, audience))
-    return _remember(_cacheable(response, etag), audience, chosen)
+        return _remember(_cacheable(response, etag, found), audience, chosen)
+    body = page_cache().get_or_render(
+        key, lambda: _render_article(assemble_page(found, audience), audience).encode()
+    )
+    response = make_response(body)
+    return _remember(_cacheable(response, etag, found), audience, chosen)
 
 
 def _render_article(page: ArticlePage, audience: Audience) -> str:
