@@ -12,9 +12,10 @@ from reviewapp.domain import audit
 from reviewapp.domain.content import export_article, import_article
 from reviewapp.domain.errors import DomainError
 from reviewapp.domain.states import Role
+from reviewapp.domain.tokens import issue_token, revoke_token
 from reviewapp.domain.users import create_user
 from reviewapp.extensions import db
-from reviewapp.models import Article, User
+from reviewapp.models import ApiToken, Article, User
 
 content_cli = click.Group("content", help="Import and export articles as files.")
 users_cli = click.Group("users", help="Manage accounts.")
@@ -115,6 +116,41 @@ def create_user_command(
         fail_refused(None, error)
     db.session.commit()
     click.echo(f"Created {user.email} ({', '.join(sorted(roles))}).")
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="", help="What the token is for, e.g. 'drafting pipeline'.")
+def token_command(email: str, name: str) -> None:
+    """Issue an API token for the account EMAIL and print its secret, once."""
+    user = user_by_email(email)
+    try:
+        token, secret = issue_token(None, user, name)
+    except DomainError as error:
+        fail_refused(None, error)
+    db.session.commit()
+    # Only the secret goes to standard output, so that a script can capture it alone.
+    click.echo(
+        f"Token {token.id} for {user.email} ({token.prefix}…). "
+        "Store the secret now: it is not shown again.",
+        err=True,
+    )
+    click.echo(secret)
+
+
+@users_cli.command("revoke-token")
+@click.argument("token_id", type=int)
+def revoke_token_command(token_id: int) -> None:
+    """Revoke the API token TOKEN_ID; it stops working at once."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise click.ClickException(f"No API token {token_id}.")
+    try:
+        revoke_token(None, token)
+    except DomainError as error:
+        fail_refused(None, error)
+    db.session.commit()
+    click.echo(f"Revoked token {token.id} of {token.user.email} ({token.prefix}…).")
 
 
 @click.command("demo")

@@ -1,5 +1,218 @@
 """The JSON API under /api/v1, for people and drafting pipelines with a bearer token."""
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, Response, abort, g, jsonify, url_for
+from sqlalchemy import select
+
+from reviewapp.access import get_or_404
+from reviewapp.api import queries
+from reviewapp.api.auth import authenticate
+from reviewapp.api.openapi import document
+from reviewapp.api.payloads import MAX_ID, json_object, query_id
+from reviewapp.api.serializers import (
+    article_json,
+    article_summary,
+    comment_json,
+    diff_json,
+    version_json,
+)
+from reviewapp.diffing import word_diff
+from reviewapp.domain.comments import add_comment, resolve_comment
+from reviewapp.domain.errors import StaleVersion
+from reviewapp.domain.states import Action, Audience
+from reviewapp.domain.versions import submit_version
+from reviewapp.domain.workflow import apply_action
+from reviewapp.errors import audit_refusal
+from reviewapp.extensions import db
+from reviewapp.models import Article, Comment, Section, Version
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.before_request(authenticate)
+
+VERSION_ID = f"<int(max={MAX_ID}):version_id>"
+COMMENT_ID = f"<int(max={MAX_ID}):comment_id>"
+CHAIN = "/articles/<slug>/sections/<key>/<audience>/versions"
+TEXT = (str,)
+ID_OR_NULL = (int, type(None))
+# A longer value would not fit its column (PostgreSQL refuses it instead of truncating).
+PROVENANCE_LENGTH = Version.__table__.c.provenance.type.length
+
+
+@bp.url_value_preprocessor
+def _refuse_nul(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    # No slug or key holds NUL, and PostgreSQL would fail on the query instead of finding none.
+    if values and any(isinstance(value, str) and "\x00" in value for value in values.values()):
+        abort(404, "There is nothing at this address.")
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    # Answers depend on the token's account and change with every workflow step.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.errorhandler(StaleVersion)
+def _stale(error: StaleVersion):
+    audit_refusal(error)
+    body = {
+        "error": {
+            "code": error.code,
+            "message": error.message,
+            "current_version_id": error.current_version_id,
+        }
+    }
+    return body, error.status
+
+
+def _article_or_404(slug: str) -> Article:
+    article = db.session.scalar(select(Article).where(Article.slug == slug))
+    if article is None:
+        abort(404, f"There is no article {slug!r}.")
+    return article
+
+
+def _section_or_404(slug: str, key: str) -> Section:
+    section = db.session.scalar(
+        select(Section).join(Article).where(Article.slug == slug, Section.key == key)
+    )
+    if section is None:
+        _article_or_404(slug)
+        abort(404, f"The article {slug!r} has no section {key!r}.")
+    return section
+
+
+def _audience_or_404(value: str) -> Audience:
+    try:
+        return Audience(value)
+    except ValueError:
+        abort(404, f"There is no audience {value!r}: use 'clinician' or 'patient'.")
+
+
+def _version_or_404(version_id: int) -> Version:
+    version = queries.load_version(version_id)
+    if version is None:
+        abort(404, f"There is no version {version_id}.")
+    return version
+
+
+def _action_or_400(value: str) -> Action:
+    try:
+        return Action(value)
+    except ValueError:
+        names = ", ".join(f"'{action.value}'" for action in Action)
+        abort(400, f"Unknown action {value!r}: use one of {names}.")
+
+
+def _with_history(version: Version) -> dict[str, Any]:
+    return version_json(version, g.actor, history=queries.history(version))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """Describe this API as an OpenAPI 3 document."""
+    return jsonify(document())
+
+
+@bp.get("/articles")
+def articles():
+    """List the articles."""
+    rows = db.session.scalars(select(Article).order_by(Article.title, Article.slug))
+    return {"articles": [article_summary(article) for article in rows]}
+
+
+@bp.get("/articles/<slug>")
+def article(slug: str):
+    """Show an article, its references, and the published and newest version of each chain."""
+    found = _article_or_404(slug)
+    return article_json(found, queries.section_statuses(found.id))
+
+
+@bp.get(CHAIN)
+def versions(slug: str, key: str, audience: str):
+    """List every version of one section's wording for one audience, newest first."""
+    section = _section_or_404(slug, key)
+    chain = queries.chain(section, _audience_or_404(audience))
+    return {"versions": [version_json(version, g.actor) for version in chain]}
+
+
+@bp.post(CHAIN)
+def submit(slug: str, key: str, audience: str):
+    """Submit a new version on top of the newest one the client has seen."""
+    fields = json_object(
+        required={"heading": TEXT, "body": TEXT, "base_version": ID_OR_NULL, "provenance": TEXT},
+        optional={"change_summary": (TEXT, "")},
+        max_lengths={"provenance": PROVENANCE_LENGTH},
+    )
+    section = _section_or_404(slug, key)
+    version = submit_version(
+        g.actor,
+        section,
+        _audience_or_404(audience),
+        heading=fields["heading"],
+        body=fields["body"],
+        base_version_id=fields["base_version"],
+        provenance=fields["provenance"],
+        change_summary=fields["change_summary"],
+    )
+    db.session.commit()
+    response = jsonify(_with_history(version))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.version", version_id=version.id)
+    return response
+
+
+@bp.get(f"/versions/{VERSION_ID}")
+def version(version_id: int):
+    """Show one version, its workflow history and what the caller may do with it."""
+    return _with_history(_version_or_404(version_id))
+
+
+@bp.get(f"/versions/{VERSION_ID}/diff")
+def diff(version_id: int):
+    """Compare a version with `against` (by default its parent), word by word."""
+    against_id = query_id("against")
+    new = _version_or_404(version_id)
+    if against_id is None:
+        against_id = new.parent_id
+    if against_id is None:
+        abort(400, f"Version {new.number} has no parent: say which version with ?against=<id>.")
+    old = _version_or_404(against_id)
+    return diff_json(old, new, word_diff(old.heading, new.heading), word_diff(old.body, new.body))
+
+
+@bp.post(f"/versions/{VERSION_ID}/transitions")
+def transition(version_id: int):
+    """Take one workflow step: start review, request changes, reject or approve."""
+    fields = json_object(required={"action": TEXT}, optional={"comment": (TEXT, "")})
+    action = _action_or_400(fields["action"])
+    moved = apply_action(g.actor, _version_or_404(version_id), action, fields["comment"])
+    db.session.commit()
+    return _with_history(moved)
+
+
+@bp.get(f"/versions/{VERSION_ID}/comments")
+def comments(version_id: int):
+    """List the comments on one version, oldest first."""
+    return {"comments": [comment_json(c) for c in queries.comments(_version_or_404(version_id))]}
+
+
+@bp.post(f"/versions/{VERSION_ID}/comments")
+def comment(version_id: int):
+    """Comment on one version."""
+    fields = json_object(required={"body": TEXT})
+    created = add_comment(g.actor, _version_or_404(version_id), fields["body"])
+    db.session.commit()
+    response = jsonify(comment_json(created))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.comments", version_id=version_id)
+    return response
+
+
+@bp.post(f"/comments/{COMMENT_ID}/resolve")
+def resolve(comment_id: int):
+    """Mark a comment resolved."""
+    resolved = resolve_comment(g.actor, get_or_404(Comment, comment_id, "comment"))
+    db.session.commit()
+    return comment_json(resolved)
