@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from reviewapp.columns import utcnow
@@ -145,23 +145,19 @@ def _sections_published_at(
 
 
 def _newest_pending(article: Article) -> dict[tuple[int, str], Version]:
+    """Return the newest pending version per (section, audience): few rows, found by state."""
     pending = [state.value for state in PENDING_STATES]
-    newest = (
-        select(Version.section_id, Version.audience, func.max(Version.number).label("number"))
+    versions = db.session.scalars(
+        select(Version)
         .join(Section, Section.id == Version.section_id)
         .where(Section.article_id == article.id, Version.state.in_(pending))
-        .group_by(Version.section_id, Version.audience)
-        .subquery()
     )
-    versions = db.session.scalars(
-        select(Version).join(
-            newest,
-            (Version.section_id == newest.c.section_id)
-            & (Version.audience == newest.c.audience)
-            & (Version.number == newest.c.number),
-        )
-    )
-    return {(version.section_id, version.audience): version for version in versions}
+    newest: dict[tuple[int, str], Version] = {}
+    for version in versions:
+        key = (version.section_id, version.audience)
+        if key not in newest or version.number > newest[key].number:
+            newest[key] = version
+    return newest
 
 
 def _approvals(version_ids: list[int]) -> dict[int, list[Review]]:

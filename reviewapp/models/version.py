@@ -18,6 +18,8 @@ class Version(db.Model):
     __table_args__ = (
         UniqueConstraint("section_id", "audience", "number"),
         Index("ix_version_chain_state", "section_id", "audience", "state"),
+        # Pending versions are few whatever the history: the public page finds them by state.
+        Index("ix_version_state_section", "state", "section_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
