@@ -9,9 +9,10 @@ import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
 from reviewapp.columns import utcnow
@@ -97,6 +98,27 @@ class ArticlePage:
     @property
     def review_overdue(self) -> bool:
         return self.next_review_due is not None and self.next_review_due < utcnow().date()
+
+
+class PageState(NamedTuple):
+    id: int
+    public_revision: int
+    public_changed_at: datetime
+
+
+_PAGE_STATE = select(Article.id, Article.public_revision, Article.public_changed_at).where(
+    Article.slug == bindparam("slug")
+)
+
+
+def page_state(slug: str) -> PageState | None:
+    """Return what a public page's cache key and validators depend on: one small query.
+
+    It runs on a plain connection, not the ORM session: this is every reader's hot path.
+    """
+    with db.engine.connect() as connection:
+        row = connection.execute(_PAGE_STATE, {"slug": slug}).first()
+    return PageState(*row) if row else None
 
 
 def add_months(day: date, months: int) -> date:

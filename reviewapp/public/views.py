@@ -14,7 +14,7 @@ from reviewapp.domain.states import Audience, Role, State
 from reviewapp.extensions import db
 from reviewapp.models import Article, Section, User, Version
 from reviewapp.page_cache import page_cache
-from reviewapp.publication import ArticlePage, assemble_page
+from reviewapp.publication import ArticlePage, PageState, assemble_page, page_state
 from reviewapp.site_texts import site_text, site_texts
 
 bp = Blueprint("public", __name__)
@@ -54,9 +54,9 @@ def _remember(response, audience: Audience, chosen: bool):
     return response
 
 
-def _page_key(article: Article, audience: Audience) -> tuple:
+def _page_key(state: PageState, audience: Audience) -> tuple:
     # The day is part of it: "review overdue" turns on by date, with no change in the data.
-    return (article.id, article.public_revision, audience.value, utcnow().date().isoformat())
+    return (state.id, state.public_revision, audience.value, utcnow().date().isoformat())
 
 
 def _etag(key: tuple) -> str:
@@ -64,9 +64,9 @@ def _etag(key: tuple) -> str:
     return f"a{article_id}-r{revision}-{audience}-{day.replace('-', '')}"
 
 
-def _cacheable(response, etag: str, article: Article):
+def _cacheable(response, etag: str, state: PageState):
     response.set_etag(etag)
-    response.last_modified = article.public_changed_at
+    response.last_modified = state.public_changed_at
     response.headers["Cache-Control"] = (
         f"public, max-age={current_app.config['PUBLIC_PAGE_MAX_AGE']}, must-revalidate"
     )
@@ -137,22 +137,27 @@ def _as_of() -> datetime | None:
 def article(slug: str):
     """Show an article in the reader's chosen wording."""
     audience, chosen = reader_audience()
-    found = db.session.scalar(select(Article).where(Article.slug == slug))
-    if found is None:
+    state = page_state(slug)
+    if state is None:
         abort(404, f"There is no article at /articles/{slug}.")
     as_of = _as_of()
     if as_of is not None:
-        return _archived_page(found, audience, as_of)
-    key = _page_key(found, audience)
+        return _archived_page(_load_article(slug), audience, as_of)
+    key = _page_key(state, audience)
     etag = _etag(key)
     if request.if_none_match.contains(etag):
         response = make_response("", 304)
-        return _remember(_cacheable(response, etag, found), audience, chosen)
+        return _remember(_cacheable(response, etag, state), audience, chosen)
     body = page_cache().get_or_render(
-        key, lambda: _render_article(assemble_page(found, audience), audience).encode()
+        key,
+        lambda: _render_article(assemble_page(_load_article(slug), audience), audience).encode(),
     )
     response = make_response(body)
-    return _remember(_cacheable(response, etag, found), audience, chosen)
+    return _remember(_cacheable(response, etag, state), audience, chosen)
+
+
+def _load_article(slug: str) -> Article:
+    return db.session.scalar(select(Article).where(Article.slug == slug))
 
 
 def _render_article(page: ArticlePage, audience: Audience) -> str:
