@@ -29,17 +29,14 @@ def validate_provenance(provenance: str) -> str:
     )
 
 
-def latest_version(section: Section, audience: Audience, *, lock: bool = False) -> Version | None:
+def latest_version(section: Section, audience: Audience) -> Version | None:
     """Return the newest version of a (section, audience) chain, whatever its state."""
-    query = (
+    return db.session.scalar(
         select(Version)
         .where(Version.section_id == section.id, Version.audience == audience.value)
         .order_by(Version.number.desc())
         .limit(1)
     )
-    if lock:
-        query = query.with_for_update()
-    return db.session.scalar(query)
 
 
 def check_citations(
@@ -86,7 +83,10 @@ def submit_version(
     if not body and not heading:
         raise ValidationError("The wording is empty.", **context)
 
-    previous = latest_version(section, audience, lock=True)
+    # Lock the section, not the newest version: a racing submission that waited on this lock
+    # must then see the version committed meanwhile, which a lock on the old row would hide.
+    db.session.execute(select(Section.id).where(Section.id == section.id).with_for_update())
+    previous = latest_version(section, audience)
     if (previous.id if previous else None) != base_version_id:
         raise StaleVersion(
             f"Someone submitted version {previous.number} of this section since you started; "
