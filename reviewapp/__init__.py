@@ -17,7 +17,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.config.from_object(config_class)
     app.config.update(overrides)
 
-    from reviewapp import audit_cli, bench, cli, errors, page_cache, security, templating
+    from reviewapp import audit_cli, backup, bench, cli, errors, page_cache, security, templating
     from reviewapp.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -31,6 +31,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     cli.init_app(app)
     audit_cli.init_app(app)
     bench.init_app(app)
+    backup.init_app(app)
 
     from reviewapp.admin import views as admin_views
     from reviewapp.api import views as api_views
