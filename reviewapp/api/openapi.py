@@ -4,6 +4,7 @@ from typing import Any
 
 from reviewapp.api.payloads import MAX_ID
 from reviewapp.domain.comments import MAX_COMMENT_LENGTH
+from reviewapp.domain.signoffs import MEANINGS
 from reviewapp.domain.states import Action, Audience, State
 from reviewapp.models import Version
 
@@ -235,6 +236,67 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "CommentList": obj({"comments": array(ref("Comment"))}),
+    "NewSignoff": {
+        **obj(
+            {
+                "password": string(description="The signer's password, entered again to sign."),
+                "meaning": string(enum=list(MEANINGS)),
+            }
+        ),
+        "additionalProperties": False,
+    },
+    "Signoff": obj(
+        {
+            "id": ID,
+            "version_id": ID,
+            "signer": user_ref(),
+            "printed_name": string(),
+            "role": string(),
+            "meaning": string(),
+            "content_hash": string(pattern="^[0-9a-f]{64}$"),
+            "signed_at": TIMESTAMP,
+            "counts": {**BOOLEAN, "description": "Whether it is on this version's content hash."},
+        }
+    ),
+    "SignoffList": obj(
+        {
+            "required": integer(minimum=1),
+            "counted": integer(minimum=0),
+            "state": string(enum=STATES),
+            "signoffs": array(ref("Signoff")),
+        }
+    ),
+    "NewObjection": {
+        **obj({"reason": string(maxLength=MAX_COMMENT_LENGTH)}),
+        "additionalProperties": False,
+    },
+    "AuditEvent": obj(
+        {
+            "id": ID,
+            "occurred_at": TIMESTAMP,
+            "actor_id": NULLABLE_ID,
+            "actor_label": string(),
+            "action": string(),
+            "outcome": string(enum=["done", "refused"]),
+            "target_type": string(),
+            "target_id": integer(nullable=True),
+            "article_id": NULLABLE_ID,
+            "before": {"type": "object"},
+            "after": {"type": "object"},
+            "message": string(),
+            "prev_hash": string(pattern="^[0-9a-f]{64}$"),
+            "hash": string(pattern="^[0-9a-f]{64}$"),
+        }
+    ),
+    "AuditPage": obj(
+        {
+            "events": array(ref("AuditEvent")),
+            "next_after": {
+                **NULLABLE_ID,
+                "description": "Pass as ?after= for the next page; null when there is none.",
+            },
+        }
+    ),
     "DiffCounts": obj({"inserted_words": integer(minimum=0), "deleted_words": integer(minimum=0)}),
     "Diff": obj(
         {
@@ -254,6 +316,7 @@ ERROR_DESCRIPTIONS = {
     "404": "No such article, section, audience, version or comment.",
     "409": "The workflow forbids this now (state, unresolved comments) or the base is stale.",
     "422": "The content is refused: unknown citation key, missing change summary, empty text.",
+    "429": "Signing is locked for a while after repeated wrong passwords.",
 }
 
 
@@ -425,6 +488,74 @@ def document() -> Schema:
                         "The version's comments.",
                     ),
                 },
+            },
+            "/versions/{version_id}/signoffs": {
+                "parameters": [VERSION_ID],
+                "get": {
+                    "operationId": "listSignoffs",
+                    "summary": "The board signatures on one version, as signed.",
+                    "responses": responses("200", "SignoffList", "The signatures.", "404"),
+                },
+                "post": {
+                    "operationId": "signVersion",
+                    "summary": "Sign a version an editor approved (board members; password again).",
+                    "requestBody": body("NewSignoff"),
+                    "responses": created(
+                        responses(
+                            "201",
+                            "Signoff",
+                            "The signature as recorded.",
+                            "400",
+                            "403",
+                            "404",
+                            "409",
+                            "422",
+                            "429",
+                        ),
+                        "The version's signatures.",
+                    ),
+                },
+            },
+            "/versions/{version_id}/objections": {
+                "post": {
+                    "operationId": "objectToVersion",
+                    "summary": "Veto a version awaiting sign-off; it goes back for changes.",
+                    "parameters": [VERSION_ID],
+                    "requestBody": body("NewObjection"),
+                    "responses": responses(
+                        "200",
+                        "VersionDetail",
+                        "The version, now Changes requested.",
+                        "400",
+                        "403",
+                        "404",
+                        "409",
+                        "422",
+                    ),
+                }
+            },
+            "/audit": {
+                "get": {
+                    "operationId": "listAuditEvents",
+                    "summary": "The audit trail, oldest first, after an event (board members).",
+                    "parameters": [
+                        {
+                            "name": "after",
+                            "in": "query",
+                            "required": False,
+                            "schema": integer(minimum=0, maximum=MAX_ID),
+                            "description": "Only events with a larger id (default 0).",
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "required": False,
+                            "schema": integer(minimum=1, maximum=1000),
+                            "description": "At most this many events (default 100).",
+                        },
+                    ],
+                    "responses": responses("200", "AuditPage", "A page of events.", "400", "403"),
+                }
             },
             "/comments/{comment_id}/resolve": {
                 "post": {

@@ -69,11 +69,13 @@ def json_object(
     return values
 
 
-def query_id(name: str) -> int | None:
-    """Return the query parameter `name` as a row id, None if absent, or refuse it with 400."""
+def query_id(
+    name: str, minimum: int = 1, what: str = "a version id (a positive integer)"
+) -> int | None:
+    """Return the query parameter `name` as a whole number, None if absent, or refuse it (400)."""
     raw = request.args.get(name)
     if raw is None:
         return None
-    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_ID:
-        abort(400, f"'{name}' must be a version id (a positive integer), not {raw!r}.")
+    if not raw.isascii() or not raw.isdigit() or not minimum <= int(raw) <= MAX_ID:
+        abort(400, f"'{name}' must be {what}, not {raw!r}.")
     return int(raw)

@@ -1,5 +1,6 @@
 """Turn rows into the JSON bodies that the OpenAPI document describes."""
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +11,16 @@ from reviewapp.domain.comments import can_comment
 from reviewapp.domain.states import Audience
 from reviewapp.domain.workflow import actions_for
 from reviewapp.markdown import CitationNumbering
-from reviewapp.models import Article, Comment, Reference, User, Version, VersionTransition
+from reviewapp.models import (
+    Article,
+    AuditEvent,
+    Comment,
+    Reference,
+    Signoff,
+    User,
+    Version,
+    VersionTransition,
+)
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -181,4 +191,39 @@ def diff_json(old: Version, new: Version, heading: list[Change], body: list[Chan
         "heading": changes_json(heading),
         "body": changes_json(body),
         "summary": {key: heading_counts[key] + body_counts[key] for key in body_counts},
+    }
+
+
+def signoff_json(signoff: Signoff, version: Version) -> dict[str, Any]:
+    """Return a signature exactly as it was made."""
+    return {
+        "id": signoff.id,
+        "version_id": signoff.version_id,
+        "signer": user_ref(signoff.signer),
+        "printed_name": signoff.printed_name,
+        "role": signoff.role,
+        "meaning": signoff.meaning,
+        "content_hash": signoff.content_hash,
+        "signed_at": timestamp(signoff.signed_at),
+        "counts": signoff.content_hash == version.content_hash,
+    }
+
+
+def audit_event_json(event: AuditEvent) -> dict[str, Any]:
+    """Return one audit event with its before/after values as objects."""
+    return {
+        "id": event.id,
+        "occurred_at": timestamp(event.occurred_at),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "outcome": event.outcome,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "article_id": event.article_id,
+        "before": json.loads(event.before),
+        "after": json.loads(event.after),
+        "message": event.message,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
     }

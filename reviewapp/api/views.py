@@ -13,19 +13,22 @@ from reviewapp.api.payloads import MAX_ID, json_object, query_id
 from reviewapp.api.serializers import (
     article_json,
     article_summary,
+    audit_event_json,
     comment_json,
     diff_json,
+    signoff_json,
     version_json,
 )
 from reviewapp.diffing import word_diff
 from reviewapp.domain.comments import add_comment, resolve_comment
 from reviewapp.domain.errors import StaleVersion
-from reviewapp.domain.states import Action, Audience
+from reviewapp.domain.signoffs import object_to_version, quorum_count, sign_version
+from reviewapp.domain.states import Action, Audience, Role
 from reviewapp.domain.versions import submit_version
 from reviewapp.domain.workflow import apply_action
 from reviewapp.errors import audit_refusal
 from reviewapp.extensions import db
-from reviewapp.models import Article, Comment, Section, Version
+from reviewapp.models import Article, AuditEvent, Comment, Section, Signoff, Version
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate)
@@ -37,6 +40,8 @@ TEXT = (str,)
 ID_OR_NULL = (int, type(None))
 # A longer value would not fit its column (PostgreSQL refuses it instead of truncating).
 PROVENANCE_LENGTH = Version.__table__.c.provenance.type.length
+AUDIT_PAGE_DEFAULT = 100
+AUDIT_PAGE_MAX = 1000
 
 
 @bp.url_value_preprocessor
@@ -216,3 +221,60 @@ def resolve(comment_id: int):
     resolved = resolve_comment(g.actor, get_or_404(Comment, comment_id, "comment"))
     db.session.commit()
     return comment_json(resolved)
+
+
+@bp.get(f"/versions/{VERSION_ID}/signoffs")
+def signoffs(version_id: int):
+    """List the board signatures on one version, as signed."""
+    found = _version_or_404(version_id)
+    rows = db.session.scalars(
+        select(Signoff).where(Signoff.version_id == found.id).order_by(Signoff.signed_at)
+    )
+    return {
+        "required": found.section.article.required_signoffs,
+        "counted": quorum_count(found),
+        "state": found.state,
+        "signoffs": [signoff_json(signoff, found) for signoff in rows],
+    }
+
+
+@bp.post(f"/versions/{VERSION_ID}/signoffs")
+def sign(version_id: int):
+    """Sign a version with the password entered again."""
+    fields = json_object(required={"password": TEXT, "meaning": TEXT})
+    found = _version_or_404(version_id)
+    signoff = sign_version(g.actor, found, password=fields["password"], meaning=fields["meaning"])
+    db.session.commit()
+    response = jsonify(signoff_json(signoff, found))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.signoffs", version_id=version_id)
+    return response
+
+
+@bp.post(f"/versions/{VERSION_ID}/objections")
+def objection(version_id: int):
+    """Object to a version awaiting sign-off, with a reason."""
+    fields = json_object(required={"reason": TEXT})
+    found = _version_or_404(version_id)
+    object_to_version(g.actor, found, fields["reason"])
+    db.session.commit()
+    return _with_history(found)
+
+
+@bp.get("/audit")
+def audit():
+    """Page through the audit trail, oldest first, after a given event id."""
+    if not g.actor.has_role(Role.BOARD):
+        abort(403, "The audit trail is for Medical Advisory Board members.")
+    after = query_id("after", minimum=0, what="an event id (0 or more)") or 0
+    limit = query_id("limit", what=f"a number from 1 to {AUDIT_PAGE_MAX}") or AUDIT_PAGE_DEFAULT
+    if limit > AUDIT_PAGE_MAX:
+        abort(400, f"'limit' may be at most {AUDIT_PAGE_MAX}.")
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.id > after).order_by(AuditEvent.id).limit(limit + 1)
+    ).all()
+    page = events[:limit]
+    return {
+        "events": [audit_event_json(event) for event in page],
+        "next_after": page[-1].id if len(events) > limit else None,
+    }
