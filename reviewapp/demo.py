@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from reviewapp.content_files import article_folders, read_article
 from reviewapp.domain.content import import_article
+from reviewapp.domain.signoffs import MEANINGS, sign_version
 from reviewapp.domain.states import Action, Audience, Role
 from reviewapp.domain.users import create_user
 from reviewapp.domain.versions import latest_version
@@ -74,12 +75,14 @@ DEMO_PLAN = {
             "strategie-therapeutique",
             "cbnpc",
             "cancers-colorectaux",
-            "tumeurs-necrosantes",
         ],
+        # Approved by an editor, with one of the two board signatures required.
+        "awaiting_signoff": ["tumeurs-necrosantes"],
         "under_review": ["metastases-cerebrales", "sarcomes"],
     },
     Audience.PATIENT: {
         "approved": ["summary", "evaluation-initiale"],
+        "awaiting_signoff": [],
         "under_review": ["strategie-therapeutique"],
     },
 }
@@ -100,21 +103,35 @@ def _account(spec: DemoAccount) -> tuple[User, bool]:
     return user, True
 
 
-def _walk_workflow(article: Article, editors: list[User]) -> None:
+def _walk_workflow(article: Article, editors: list[User], board: list[User]) -> None:
     sections = {
         section.key: section
         for section in db.session.scalars(select(Section).where(Section.article_id == article.id))
     }
     for audience, plan in DEMO_PLAN.items():
-        for index, key in enumerate(plan["approved"] + plan["under_review"]):
+        keys = plan["approved"] + plan["awaiting_signoff"] + plan["under_review"]
+        for index, key in enumerate(keys):
             section = sections.get(key)
             version = latest_version(section, audience) if section else None
             if version is None:
                 continue
             editor = editors[index % len(editors)]
             apply_action(editor, version, Action.START_REVIEW)
-            if key in plan["approved"]:
-                apply_action(editor, version, Action.APPROVE)
+            if key in plan["under_review"]:
+                continue
+            apply_action(editor, version, Action.APPROVE)
+            signers = board if key in plan["approved"] else board[:1]
+            for member in signers[: article.required_signoffs]:
+                sign_version(
+                    member,
+                    version,
+                    password=_password(member.email),
+                    meaning=MEANINGS[index % len(MEANINGS)],
+                )
+
+
+def _password(email: str) -> str:
+    return next(spec.password for spec in DEMO_ACCOUNTS if spec.email == email)
 
 
 def load_demo(content_dir: Path) -> str:
@@ -122,6 +139,7 @@ def load_demo(content_dir: Path) -> str:
     accounts = {spec.email: _account(spec) for spec in DEMO_ACCOUNTS}
     contributor = accounts["contributor@example.org"][0]
     editors = [accounts["editor@example.org"][0], accounts["editor2@example.org"][0]]
+    board = [accounts["board@example.org"][0], accounts["board2@example.org"][0]]
     lines = []
     for folder in article_folders(content_dir):
         files = read_article(folder)
@@ -129,7 +147,7 @@ def load_demo(content_dir: Path) -> str:
         report = import_article(contributor, files)
         if had_article is None and files.slug == SEED_SLUG:
             article = db.session.scalar(select(Article).where(Article.slug == files.slug))
-            _walk_workflow(article, editors)
+            _walk_workflow(article, editors, board)
             lines.append(f"Imported {files.slug} and walked it through the workflow.")
         elif report.changed_anything:
             lines.append(f"Updated {files.slug} from {folder}.")

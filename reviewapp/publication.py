@@ -225,7 +225,7 @@ def _choose(
 def _step(states: list[State]) -> ReviewStep:
     if states and all(state is State.APPROVED for state in states):
         return ReviewStep.APPROVED
-    if any(state is State.UNDER_REVIEW for state in states):
+    if any(state in (State.UNDER_REVIEW, State.AWAITING_SIGNOFF) for state in states):
         return ReviewStep.UNDER_REVIEW
     return ReviewStep.SUBMITTED
 

@@ -12,6 +12,7 @@ from sqlalchemy import event, text
 from reviewapp import create_app
 from reviewapp.content_files import ArticleFiles, SectionText
 from reviewapp.domain.content import import_article
+from reviewapp.domain.signoffs import MEANINGS, sign_version
 from reviewapp.domain.states import Action, Audience, Role
 from reviewapp.domain.users import create_user
 from reviewapp.domain.versions import latest_version
@@ -155,8 +156,17 @@ def article_files(
 
 
 @pytest.fixture
-def make_article(contributor, editor) -> Callable[..., Article]:
-    """Import an article and approve the listed (section key, audience) chains."""
+def board_members(make_user) -> list[User]:
+    return [
+        make_user(Role.BOARD, name="Pr Ada Board"),
+        make_user(Role.BOARD, name="Dr Ben Board"),
+    ]
+
+
+@pytest.fixture
+def make_article(contributor, editor, board_members) -> Callable[..., Article]:
+    """Import an article and approve the listed (section key, audience) chains: an editor's
+    approval, then as many board sign-offs as the article requires."""
 
     def make(
         *,
@@ -177,6 +187,8 @@ def make_article(contributor, editor) -> Callable[..., Article]:
             apply_action(editor, version, Action.START_REVIEW)
             if (key, audience) in approve:
                 apply_action(editor, version, Action.APPROVE)
+                for member in board_members[: article.required_signoffs]:
+                    sign_version(member, version, password=TEST_PASSWORD, meaning=MEANINGS[0])
         db.session.commit()
         return article
 

@@ -613,7 +613,8 @@ def test_wrong_role_is_403_and_changes_nothing(
     response = other.act(version_id, action, "Raison.")
     assert response.status_code == 403
     assert (
-        f"Only a editor can {action.value.replace('_', ' ')}" in (response.json["error"]["message"])
+        f"Only a medical editor can {action.value.replace('_', ' ')}"
+        in (response.json["error"]["message"])
     )
     assert reviewer.state(version_id) == state.value
     assert done_events() == events

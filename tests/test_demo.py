@@ -23,6 +23,7 @@ def test_demo_loads_every_state_and_can_run_again(runner, client):
     for audience in ("clinician", "patient"):
         for state in (State.APPROVED, State.UNDER_REVIEW, State.SUBMITTED):
             assert states.get((audience, state.value), 0) > 0, (audience, state)
+    assert states[("clinician", State.AWAITING_SIGNOFF.value)] == 1
     total = sum(states.values())
 
     second = runner.invoke(args=["demo"])

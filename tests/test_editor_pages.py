@@ -499,7 +499,7 @@ def test_incomplete_and_unknown_references_are_flagged(client, login, make_artic
 
 
 def test_patient_wording_is_flagged_when_the_clinician_wording_moves_on(
-    client, login, make_article, contributor, second_editor, editor
+    client, login, make_article, contributor, second_editor, editor, board_members
 ):
     make_article(patient=True, approve="all")
     login(editor)
@@ -521,6 +521,7 @@ def test_patient_wording_is_flagged_when_the_clinician_wording_moves_on(
     apply_action(second_editor, newest("s1"), Action.START_REVIEW)
     apply_action(second_editor, newest("s1"), Action.APPROVE)
     db.session.commit()
+    signed_off_if_needed(newest("s1"), board_members[0])
     overview = client.get(OVERVIEW).text
     row = overview[overview.index('id="section-s1"') :].split("</tr>")[0]
     assert "the published clinician wording is now version 2" in row
@@ -682,7 +683,7 @@ S, UR, CR, RJ, AP = (
 )
 
 
-def _drive_to(state: State, editor) -> Version:
+def _drive_to(state: State, editor, board_member) -> Version:
     version = newest()
     if state is not S:
         apply_action(editor, version, Action.START_REVIEW)
@@ -690,6 +691,8 @@ def _drive_to(state: State, editor) -> Version:
     if state in follow:
         apply_action(editor, version, follow[state], "Raison.")
     db.session.commit()
+    if state is AP:
+        signed_off_if_needed(version, board_member)
     return version
 
 
@@ -708,10 +711,19 @@ def _drive_to(state: State, editor) -> Version:
     ],
 )
 def test_forbidden_transitions_change_nothing(
-    client, login, make_article, editor, second_editor, post_form, state, action, status
+    client,
+    login,
+    make_article,
+    editor,
+    second_editor,
+    board_members,
+    post_form,
+    state,
+    action,
+    status,
 ):
     make_article()
-    version = _drive_to(state, editor)
+    version = _drive_to(state, editor, board_members[0])
     login(second_editor)
     response = act(post_form, version, action, "Un commentaire.")
     assert response.status_code == status

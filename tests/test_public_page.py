@@ -194,7 +194,10 @@ def test_json_ld_describes_the_medical_web_page(client, make_article):
     assert data["@type"] == "MedicalWebPage"
     assert data["medicalAudience"]["audienceType"] == "Clinician"
     assert data["inLanguage"] == "fr"
-    assert data["reviewedBy"] == [{"@type": "Person", "name": "Dr Eve Editor, MD"}]
+    assert data["reviewedBy"] == [
+        {"@type": "Person", "name": "Dr Eve Editor, MD"},
+        {"@type": "Person", "name": "Pr Ada Board, MD"},
+    ]
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", data["lastReviewed"])
     assert [c["name"] for c in data["citation"]] == ["Reference title 0", "Reference title 1"]
 
@@ -212,19 +215,26 @@ def test_page_is_cacheable_and_revalidates(client, make_article):
     assert patient.headers["ETag"] != etag
 
 
-def test_approval_changes_the_etag(client, make_article, editor):
+def test_approval_changes_the_etag(client, make_article, editor, board_members):
+    from reviewapp.domain.signoffs import MEANINGS, sign_version
     from reviewapp.domain.states import Action
     from reviewapp.domain.versions import latest_version
     from reviewapp.domain.workflow import apply_action
     from reviewapp.extensions import db
     from reviewapp.models import Section
+    from tests.conftest import TEST_PASSWORD
 
     make_article(approve=(("summary", C),), under_review=(("s1", C),))
     etag = client.get(URL).headers["ETag"]
     section = db.session.scalar(db.select(Section).where(Section.key == "s1"))
-    apply_action(editor, latest_version(section, C), Action.APPROVE)
+    version = latest_version(section, C)
+    apply_action(editor, version, Action.APPROVE)
     db.session.commit()
-    response = client.get(URL, headers={"If-None-Match": etag})
+    waiting = client.get(URL, headers={"If-None-Match": etag})
+    assert "Texte de la section 1" not in waiting.text  # an editor's approval is not enough
+    sign_version(board_members[0], version, password=TEST_PASSWORD, meaning=MEANINGS[0])
+    db.session.commit()
+    response = client.get(URL, headers={"If-None-Match": waiting.headers["ETag"]})
     assert response.status_code == 200
     assert "Texte de la section 1" in response.text
 

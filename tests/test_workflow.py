@@ -11,16 +11,19 @@ from reviewapp.domain.errors import (
     TransitionNotAllowed,
     ValidationError,
 )
+from reviewapp.domain.signoffs import MEANINGS, sign_version
 from reviewapp.domain.states import Action, Audience, Role, State
 from reviewapp.domain.versions import latest_version, submit_version
 from reviewapp.domain.workflow import actions_for, apply_action
 from reviewapp.extensions import db
 from reviewapp.models import AuditEvent, Section, Version
+from tests.conftest import TEST_PASSWORD
 
 C = Audience.CLINICIAN
-S, UR, CR, RJ, AP, SU = (
+S, UR, AW, CR, RJ, AP, SU = (
     State.SUBMITTED,
     State.UNDER_REVIEW,
+    State.AWAITING_SIGNOFF,
     State.CHANGES_REQUESTED,
     State.REJECTED,
     State.APPROVED,
@@ -33,7 +36,7 @@ def section(key: str = "s1") -> Section:
     return db.session.scalar(select(Section).where(Section.key == key))
 
 
-def version_in(state: State, contributor, editor) -> Version:
+def version_in(state: State, contributor, editor, board=()) -> Version:
     """Drive the s1 clinician chain of the test article to a version in `state`."""
     version = latest_version(section(), C)
     if state is SU:
@@ -48,9 +51,18 @@ def version_in(state: State, contributor, editor) -> Version:
         return version
     if state is not S:
         apply_action(editor, version, Action.START_REVIEW)
-    follow_up = {CR: Action.REQUEST_CHANGES, RJ: Action.REJECT, AP: Action.APPROVE}
+    follow_up = {
+        CR: Action.REQUEST_CHANGES,
+        RJ: Action.REJECT,
+        AW: Action.APPROVE,
+        AP: Action.APPROVE,
+    }
     if state in follow_up:
-        apply_action(editor, version, follow_up[state], "Raison." if state is not AP else "")
+        apply_action(editor, version, follow_up[state], "Raison.")
+    if state is AP:
+        for member in board:
+            sign_version(member, version, password=TEST_PASSWORD, meaning=MEANINGS[0])
+        assert version.workflow_state is AP
     db.session.commit()
     return version
 
@@ -65,13 +77,18 @@ CASES = [
     (S, Action.APPROVE, Role.EDITOR, CONFLICT),
     (S, Action.REQUEST_CHANGES, Role.EDITOR, CONFLICT),
     (S, Action.REJECT, Role.EDITOR, CONFLICT),
-    (UR, Action.APPROVE, Role.EDITOR, AP),
+    (UR, Action.APPROVE, Role.EDITOR, AW),
     (UR, Action.REQUEST_CHANGES, Role.EDITOR, CR),
     (UR, Action.REJECT, Role.EDITOR, RJ),
     (UR, Action.START_REVIEW, Role.EDITOR, CONFLICT),
     (UR, Action.APPROVE, Role.CONTRIBUTOR, FORBIDDEN),
     (UR, Action.APPROVE, Role.BOARD, FORBIDDEN),
     (UR, Action.APPROVE, Role.ADMIN, FORBIDDEN),
+    (AW, Action.APPROVE, Role.EDITOR, CONFLICT),
+    (AW, Action.REJECT, Role.EDITOR, CONFLICT),
+    (AW, Action.REQUEST_CHANGES, Role.EDITOR, CONFLICT),
+    (AW, Action.START_REVIEW, Role.EDITOR, CONFLICT),
+    (AW, Action.APPROVE, Role.BOARD, CONFLICT),
     (CR, Action.APPROVE, Role.EDITOR, CONFLICT),
     (CR, Action.START_REVIEW, Role.EDITOR, CONFLICT),
     (RJ, Action.APPROVE, Role.EDITOR, CONFLICT),
@@ -86,10 +103,10 @@ CASES = [
 
 @pytest.mark.parametrize(("state", "action", "role", "expected"), CASES)
 def test_transition_table(
-    make_article, make_user, contributor, editor, state, action, role, expected
+    make_article, make_user, contributor, editor, board_members, state, action, role, expected
 ):
     make_article()
-    version = version_in(state, contributor, editor)
+    version = version_in(state, contributor, editor, board_members)
     actor = make_user(role)
     before = version.state
     if expected in (CONFLICT, FORBIDDEN):
@@ -149,7 +166,7 @@ def test_approval_waits_for_comments_to_be_resolved(make_article, editor, contri
     resolve_comment(editor, comment)
     resolve_comment(contributor, reply)
     apply_action(editor, version, Action.APPROVE)
-    assert version.workflow_state is AP
+    assert version.workflow_state is AW
 
 
 def test_comment_rules(make_article, make_user, editor, contributor):
@@ -293,7 +310,8 @@ def test_every_change_is_in_an_intact_audit_chain(make_article, contributor, edi
 def test_tampering_with_an_event_breaks_the_chain_at_that_event(make_article):
     make_article(approve="all")
     target = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "version.approve"))
-    target.after = target.after.replace("approved", "rejected")
+    target.after = target.after.replace("awaiting_signoff", "rejected")
+    assert "rejected" in target.after
     db.session.commit()
     _, broken = verify_chain()
     assert broken.event_id == target.id

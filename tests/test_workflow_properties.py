@@ -12,12 +12,13 @@ from reviewapp.domain.audit import record_refusal, verify_chain
 from reviewapp.domain.comments import add_comment, resolve_comment
 from reviewapp.domain.content import import_article
 from reviewapp.domain.errors import DomainError
-from reviewapp.domain.states import Action, Audience, Role, State
+from reviewapp.domain.signoffs import MEANINGS, sign_version
+from reviewapp.domain.states import PENDING_STATES, Action, Audience, Role, State
 from reviewapp.domain.users import create_user
 from reviewapp.domain.versions import latest_version, submit_version
 from reviewapp.domain.workflow import apply_action
 from reviewapp.extensions import db
-from reviewapp.models import Comment, Section, User, Version, VersionTransition
+from reviewapp.models import Comment, Section, Signoff, User, Version, VersionTransition
 from tests.conftest import TEST_PASSWORD, article_files
 
 ROLE_SETS = [
@@ -27,6 +28,7 @@ ROLE_SETS = [
     (Role.EDITOR,),
     (Role.CONTRIBUTOR, Role.EDITOR),
     (Role.BOARD,),
+    (Role.BOARD, Role.CONTRIBUTOR),
 ]
 WORDS = st.sampled_from(["Texte", "révisé", "[@ref-0]", "[@ref-1]", "[@inconnue]", "dose", "PS"])
 
@@ -47,6 +49,7 @@ def snapshot() -> dict:
         "comments": [
             (c.id, c.resolved_at) for c in db.session.scalars(select(Comment).order_by(Comment.id))
         ],
+        "signoffs": db.session.scalars(select(Signoff.id).order_by(Signoff.id)).all(),
     }
 
 
@@ -142,23 +145,51 @@ class Workflow(RuleBasedStateMachine):
         self.attempt(actor, lambda: apply_action(actor, version, action, comment), action.value)
 
     @rule(
-        user=st.integers(0, len(ROLE_SETS) - 1),
         pick=st.integers(0, 200),
+        who=st.integers(0, 200),
         decision=st.sampled_from(
             [Action.APPROVE, Action.APPROVE, Action.REQUEST_CHANGES, Action.REJECT]
         ),
     )
-    def advance(self, user, pick, decision):
-        """Take the step a pending version is waiting for, so deep states are reached often."""
-        pending = [
-            v for v in self.versions() if v.workflow_state in (State.SUBMITTED, State.UNDER_REVIEW)
-        ]
+    def advance(self, pick, who, decision):
+        """Take the step a pending version waits for, by someone allowed to, so deep states
+        (approval, quorum) are reached often; the other rules try everything else."""
+        pending = [v for v in self.versions() if v.workflow_state in PENDING_STATES]
         if not pending:
             return
         version = pending[pick % len(pending)]
-        action = Action.START_REVIEW if version.workflow_state is State.SUBMITTED else decision
-        actor = self.users[user]
+        state = version.workflow_state
+        role = Role.BOARD if state is State.AWAITING_SIGNOFF else Role.EDITOR
+        eligible = [u for u in self.users if u.has_role(role) and u.id != version.author_id]
+        actor = eligible[who % len(eligible)]
+        if state is State.AWAITING_SIGNOFF:
+            self.attempt(
+                actor,
+                lambda: sign_version(actor, version, password=TEST_PASSWORD, meaning=MEANINGS[0]),
+                "sign",
+            )
+            return
+        action = Action.START_REVIEW if state is State.SUBMITTED else decision
         self.attempt(actor, lambda: apply_action(actor, version, action, "Motif."), action.value)
+
+    @rule(
+        user=st.integers(0, len(ROLE_SETS) - 1),
+        pick=st.integers(0, 200),
+        right_password=st.booleans(),
+        meaning=st.sampled_from([*MEANINGS, "Looks fine"]),
+    )
+    def sign(self, user, pick, right_password, meaning):
+        waiting = [
+            v for v in self.versions() if v.workflow_state is State.AWAITING_SIGNOFF
+        ] or self.versions()
+        version = waiting[pick % len(waiting)]
+        actor = self.users[user]
+        password = TEST_PASSWORD if right_password else "wrong password"
+        self.attempt(
+            actor,
+            lambda: sign_version(actor, version, password=password, meaning=meaning),
+            "sign",
+        )
 
     @rule(user=st.integers(0, len(ROLE_SETS) - 1), pick=st.integers(0, 200))
     def comment(self, user, pick):
@@ -198,6 +229,19 @@ class Workflow(RuleBasedStateMachine):
         ).all()
         for actor_id, author_id, action in rows:
             assert actor_id != author_id, f"{action} by the version's own author"
+
+    @invariant()
+    def approved_versions_carry_a_quorum_of_board_signatures_on_their_hash(self):
+        for version in self.versions():
+            if version.workflow_state is State.APPROVED:
+                signers = db.session.scalars(
+                    select(Signoff.signer_id).where(
+                        Signoff.version_id == version.id,
+                        Signoff.content_hash == version.content_hash,
+                    )
+                ).all()
+                assert len(set(signers)) >= version.section.article.required_signoffs
+                assert version.author_id not in signers
 
     @invariant()
     def approved_versions_were_approved_by_an_editor(self):

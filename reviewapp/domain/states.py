@@ -16,6 +16,20 @@ class Role(StrEnum):
     BOARD = "board"
     ADMIN = "admin"
 
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = MappingProxyType(
+    {
+        Role.CONTRIBUTOR: "contributor",
+        Role.EDITOR: "medical editor",
+        Role.BOARD: "Medical Advisory Board member",
+        Role.ADMIN: "admin",
+    }
+)
+
 
 class State(StrEnum):
     SUBMITTED = "submitted"
@@ -78,7 +92,10 @@ TRANSITIONS = MappingProxyType(
                 True,
             ),
             Transition(Action.REJECT, State.UNDER_REVIEW, State.REJECTED, Role.EDITOR, True),
-            Transition(Action.APPROVE, State.UNDER_REVIEW, State.APPROVED, Role.EDITOR, False),
+            # The editor's approval hands the version to the board; signatures approve it.
+            Transition(
+                Action.APPROVE, State.UNDER_REVIEW, State.AWAITING_SIGNOFF, Role.EDITOR, False
+            ),
         )
     }
 )

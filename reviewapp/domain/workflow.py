@@ -65,7 +65,7 @@ def apply_action(actor: User, version: Version, action: Action, comment: str = "
         )
     if not actor.has_role(transition.role):
         raise PermissionDenied(
-            f"Only a {transition.role.value} can {action.value.replace('_', ' ')} a version.",
+            f"Only a {transition.role.label} can {action.value.replace('_', ' ')} a version.",
             **context,
         )
     if version.author_id == actor.id:
