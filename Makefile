@@ -3,11 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
+NPM_STAMP := node_modules/.installed-$(shell sha256sum package-lock.json | cut -c1-12)
 export FLASK_APP := reviewapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run db demo test test-sqlite test-postgres lint format serve clean
+.PHONY: install test-tools browser-deps run db demo test test-sqlite test-postgres test-browser lint format serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +18,34 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# axe-core and the Nu HTML checker, at the versions package-lock.json pins. Scripts stay off:
+# vnu-jar's would fetch a Java runtime, and the machine's Java is the one used.
+$(NPM_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --ignore-scripts --no-audit --no-fund && touch $@; \
+	else \
+		echo "npm not found: the accessibility and HTML checks will skip (fail under REQUIRE_BROWSER=1)"; \
+	fi
+
+# Debian's Chromium (and Java for the Nu checker) when missing: only as root with apt, and a
+# failed install never stops the build; the browser tests then skip, or fail under REQUIRE_BROWSER=1.
+browser-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing=" chromium fonts-liberation"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	if [ -z "$$missing" ]; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "== apt-get install$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; } \
+			|| echo "Could not install$$missing: the browser tests will skip or fail"; \
+	else \
+		echo "Missing$$missing (apt-get install as root): the browser tests will skip or fail"; \
+	fi
+
+test-tools: $(NPM_STAMP) browser-deps
 
 db: install
 	mkdir -p instance
@@ -43,16 +72,20 @@ format: install
 # The suite runs on SQLite; when TEST_DATABASE_URL names PostgreSQL it runs there too.
 test: lint test-sqlite test-postgres
 
-test-sqlite: install
+test-sqlite: install test-tools
 	POSTGRES_URL="$${TEST_DATABASE_URL:-$$POSTGRES_URL}" TEST_DATABASE_URL= $(BIN)/pytest
 
 test-postgres: install
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== the suite again on $$TEST_DATABASE_URL"; \
-		$(BIN)/pytest; \
+		echo "== the suite again on $$TEST_DATABASE_URL (browser tests ran above on their own SQLite file)"; \
+		$(BIN)/pytest -m "not browser"; \
 	else \
 		echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; \
 	fi
 
+# The quality gates alone: end-to-end journeys, axe-core and the Nu HTML checker.
+test-browser: install test-tools
+	$(BIN)/pytest -m browser
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache node_modules test-artifacts

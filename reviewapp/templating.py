@@ -12,3 +12,9 @@ def long_date(value: date | datetime) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(long_date)
+    app.add_template_filter(machine_time)
+
+
+def machine_time(value: datetime) -> str:
+    """Format a time for a datetime attribute: ISO 8601 to the second (HTML allows no more)."""
+    return value.isoformat(timespec="seconds")

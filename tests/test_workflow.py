@@ -305,14 +305,3 @@ def test_every_change_is_in_an_intact_audit_chain(make_article, contributor, edi
         "version.approve",
         "content.import",
     } <= actions
-
-
-def test_tampering_with_an_event_breaks_the_chain_at_that_event(make_article):
-    make_article(approve="all")
-    target = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "version.approve"))
-    target.after = target.after.replace("awaiting_signoff", "rejected")
-    assert "rejected" in target.after
-    db.session.commit()
-    _, broken = verify_chain()
-    assert broken.event_id == target.id
-    assert "content does not match" in broken.reason

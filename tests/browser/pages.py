@@ -1,0 +1,92 @@
+"""Every page type the accessibility and HTML-validity gates check, one line each."""
+
+import re
+from typing import NamedTuple
+
+from reviewapp.demo import DEMO_ACCOUNTS, SEED_SLUG
+
+
+class PageType(NamedTuple):
+    """A page to check: its path, who looks at it, and optionally a form to submit first."""
+
+    name: str
+    path: str
+    # The email of a demo account to sign in as; None reads anonymously.
+    account: str | None = None
+    # Submit the page's first form with these fields and check the answer instead.
+    submit: dict[str, str] | None = None
+    status: int = 200
+
+
+ADMIN = "admin@example.org"
+CONTRIBUTOR = "contributor@example.org"
+BOARD = "board@example.org"
+EDITOR = "editor@example.org"
+UNKNOWN = "nobody@example.org"  # a refused sign-in that counts against no account
+SEED = f"/articles/{SEED_SLUG}"
+
+PAGE_TYPES = [
+    PageType("index", "/"),
+    PageType("article-clinician", f"{SEED}?audience=clinician"),
+    PageType("article-patient", f"{SEED}?audience=patient"),
+    PageType("article-signed-in", f"{SEED}?audience=clinician", EDITOR),
+    PageType("changelog", f"{SEED}/changelog"),
+    PageType("editorial-policy", "/editorial-policy"),
+    PageType("sign-in", "/sign-in"),
+    PageType("sign-in-refused", "/sign-in", None, {"email": UNKNOWN, "password": "wrong"}, 401),
+    PageType("not-found", "/no-such-page", status=404),
+    PageType("review-queue", "/review/", EDITOR),
+    PageType("review-article", f"/review{SEED}", EDITOR),
+    PageType("review-version", "/review/versions/6", EDITOR),
+    PageType("edit-section", f"/review{SEED}/sections/cbnpc/patient/edit", CONTRIBUTOR),
+    PageType("board-home", "/board/", BOARD),
+    PageType("board-version", "/board/versions/1", BOARD),
+    PageType("board-sign", "/board/versions/8", BOARD),
+    PageType("board-sign-errors", "/board/versions/8", BOARD, {}, 422),
+    PageType("board-article-history", f"/board/articles/{SEED_SLUG}/history", BOARD),
+    PageType("board-section-history", "/board/sections/1/clinician/history", BOARD),
+    PageType("board-diff", "/board/diff?from=1&to=11", BOARD),
+    PageType("board-diff-side", "/board/diff?from=1&to=11&mode=side", BOARD),
+    PageType("board-audit", "/board/audit", BOARD),
+    PageType("admin-users", "/admin/users", ADMIN),
+    PageType("admin-user", "/admin/users/1", ADMIN),
+    PageType("admin-new-user-errors", "/admin/users/new", ADMIN, {"email": "not-an-email"}, 422),
+]
+
+PASSWORDS = {account.email: account.password for account in DEMO_ACCOUNTS}
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+_FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.DOTALL)
+_ACTION = re.compile(r'\baction="([^"]*)"')
+
+
+def csrf_token(html: str) -> str:
+    """Return the CSRF token of the first form on a page."""
+    match = _CSRF.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def main_form(html: str, path: str) -> tuple[str, str]:
+    """Return where the first form in <main> posts to, and its CSRF token."""
+    form = _FORM.search(html, html.index("<main"))
+    assert form, f"no form in <main> on {path}"
+    action = _ACTION.search(form.group(1))
+    return (action.group(1).replace("&amp;", "&") if action else path), csrf_token(form.group(2))
+
+
+def visit(page, page_type: PageType) -> str:
+    """Open a page type in the browser (submitting its form if asked); return the HTML served."""
+    response = page.goto(page_type.path)
+    if page_type.submit is not None:
+        form = page.locator("main form").first
+        for name, value in page_type.submit.items():
+            form.locator(f'[name="{name}"]').fill(value)
+        with page.expect_navigation() as navigation:
+            form.locator('[type="submit"]').first.click()
+        response = navigation.value
+    assert response is not None, f"no response for {page_type.path}"
+    assert response.status == page_type.status, f"{page_type.name}: HTTP {response.status}"
+    return response.text()
