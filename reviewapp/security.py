@@ -1,6 +1,7 @@
 """Response headers that lock the pages down, and the session's user loader."""
 
 from flask import Flask, Response
+from flask_login import current_user
 
 from reviewapp.extensions import db, login_manager
 from reviewapp.models import User
@@ -26,6 +27,9 @@ def load_user(user_id: str) -> User | None:
 
 
 def _harden(response: Response) -> Response:
+    if current_user.is_authenticated:
+        # A signed-in page is that person's: no shared cache may keep or serve it.
+        response.headers.setdefault("Cache-Control", "private, no-store")
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

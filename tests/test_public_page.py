@@ -354,3 +354,30 @@ def test_as_of_rejects_a_malformed_time(client, make_article, login, make_user):
     response = client.get(URL + "?as_of=last-tuesday")
     assert response.status_code == 400
     assert "ISO 8601" in response.text
+
+
+def test_signed_in_readers_never_get_or_fill_the_shared_page(
+    client, make_article, login, make_user, post_form
+):
+    from reviewapp.domain.states import Role
+
+    make_article(approve="all")
+    board = make_user(Role.BOARD, name="Pr Private Person")
+    login(board)
+    personal = client.get(URL)
+    assert "Pr Private Person" in personal.text
+    assert personal.headers["Cache-Control"] == "private, no-store"
+    assert "ETag" not in personal.headers
+    post_form("/sign-out", page="/")
+    client.get("/")  # shows, and so clears, the "signed out" message
+    shared = client.get(URL)
+    assert "Pr Private Person" not in shared.text
+    assert shared.headers["Cache-Control"].startswith("public")
+
+
+def test_signed_in_pages_are_private(client, login, make_user):
+    from reviewapp.domain.states import Role
+
+    login(make_user(Role.EDITOR))
+    assert client.get("/review/").headers["Cache-Control"] == "private, no-store"
+    assert client.get("/").headers["Cache-Control"] == "private, no-store"

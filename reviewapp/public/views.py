@@ -3,7 +3,16 @@
 import json
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -143,6 +152,12 @@ def article(slug: str):
     as_of = _as_of()
     if as_of is not None:
         return _archived_page(_load_article(slug), audience, as_of)
+    if _personal():
+        response = make_response(
+            _render_article(assemble_page(_load_article(slug), audience), audience)
+        )
+        response.headers["Cache-Control"] = "private, no-store"
+        return _remember(response, audience, chosen)
     key = _page_key(state, audience)
     etag = _etag(key)
     if request.if_none_match.contains(etag):
@@ -154,6 +169,14 @@ def article(slug: str):
     )
     response = make_response(body)
     return _remember(_cacheable(response, etag, state), audience, chosen)
+
+
+def _personal() -> bool:
+    """Return whether this request's page shows something of its own: an account or a message.
+
+    Such a page is never cached or shared: a cached page must be the same for every reader.
+    """
+    return current_user.is_authenticated or bool(session.get("_flashes"))
 
 
 def _load_article(slug: str) -> Article:
