@@ -32,6 +32,8 @@ class Config:
     # Rendered public pages each worker keeps; 0 turns the cache off.
     PAGE_CACHE_ENTRIES = _env_int("PAGE_CACHE_ENTRIES", 512)
     GUNICORN_WORKERS = _env_int("GUNICORN_WORKERS", 2)
+    # How many reverse proxies in front set X-Forwarded-For/-Proto; 0 trusts none of them.
+    PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
     PASSWORD_HASH_METHOD = "scrypt"
 
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import config_for
 
@@ -16,6 +17,10 @@ def create_app(config: str | dict | None = None) -> Flask:
         config_class.check()
     app.config.from_object(config_class)
     app.config.update(overrides)
+    if app.config["PROXY_FIX_X_FOR"]:
+        # Sign-in limits count per client address: take it from the proxies we trust, only.
+        hops = app.config["PROXY_FIX_X_FOR"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from reviewapp import audit_cli, backup, bench, cli, errors, page_cache, security, templating
     from reviewapp.extensions import csrf, db, login_manager, migrate

@@ -82,3 +82,39 @@ def test_pages_need_the_right_role(client, login, make_user):
     assert response.status_code == 403
     assert "editor or contributor role" in response.text
     assert client.get("/admin/users").status_code == 403
+
+
+def sign_in_as(client, email: str, password: str, address: str = "203.0.113.7"):
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client)
+    return client.post(
+        "/sign-in",
+        data={"email": email, "password": password, "csrf_token": token},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_sign_in_is_rate_limited_per_account(client, make_user):
+    from tests.conftest import TEST_PASSWORD
+
+    editor = make_user(Role.EDITOR)
+    for _ in range(5):
+        assert sign_in_as(client, editor.email, "wrong password!!").status_code == 401
+    locked = sign_in_as(client, editor.email, TEST_PASSWORD)  # even the right password waits
+    assert locked.status_code == 429
+    assert "Too many failed sign-ins" in locked.text
+    refusals = [e for e in events("auth.sign_in") if e.outcome == "refused"]
+    assert refusals[-1].message.startswith("Too many failed sign-ins")
+    other = make_user(Role.EDITOR)
+    assert sign_in_as(client, other.email, TEST_PASSWORD).status_code == 302
+
+
+def test_sign_in_is_rate_limited_per_address(client, make_user):
+    from tests.conftest import TEST_PASSWORD
+
+    for number in range(20):
+        sign_in_as(client, f"guess{number}@example.org", "wrong password!!", "198.51.100.9")
+    editor = make_user(Role.EDITOR)
+    assert sign_in_as(client, editor.email, TEST_PASSWORD, "198.51.100.9").status_code == 429
+    assert sign_in_as(client, editor.email, TEST_PASSWORD, "192.0.2.1").status_code == 302

@@ -7,7 +7,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from reviewapp.auth.forms import SignInForm
 from reviewapp.domain.accounts import authenticate, record_sign_out
+from reviewapp.domain.errors import TooManyAttempts
 from reviewapp.domain.states import Role
+from reviewapp.errors import audit_refusal
 from reviewapp.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -38,7 +40,12 @@ def sign_in():
     form = SignInForm()
     status = 200
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        try:
+            user = authenticate(form.email.data, form.password.data, request.remote_addr or "")
+        except TooManyAttempts as error:
+            audit_refusal(error)
+            flash(error.message, "error")
+            return render_template("auth/sign_in.html", form=form), error.status
         db.session.commit()
         if user is not None:
             login_user(user)

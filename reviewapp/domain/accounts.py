@@ -2,17 +2,50 @@
 
 import functools
 import secrets
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from reviewapp.columns import utcnow
 from reviewapp.domain import audit
-from reviewapp.domain.errors import PermissionDenied, TransitionNotAllowed, ValidationError
+from reviewapp.domain.errors import (
+    PermissionDenied,
+    TooManyAttempts,
+    TransitionNotAllowed,
+    ValidationError,
+)
 from reviewapp.domain.states import Role
 from reviewapp.extensions import db
-from reviewapp.models import User, UserRole
+from reviewapp.models import SignInAttempt, User, UserRole
 
 SIGN_IN = "auth.sign_in"
+# Failed attempts allowed in the window, per account and per network address.
+FAILURES_PER_ACCOUNT = 5
+FAILURES_PER_ADDRESS = 20
+FAILURE_WINDOW = timedelta(minutes=15)
+
+
+def _recent_failures(column, value: str, since: datetime) -> int:
+    return db.session.scalar(
+        select(func.count(SignInAttempt.id)).where(
+            column == value,
+            SignInAttempt.succeeded.is_(False),
+            SignInAttempt.attempted_at > since,
+        )
+    )
+
+
+def _check_rate(email: str, remote_addr: str, now: datetime) -> None:
+    since = now - FAILURE_WINDOW
+    if (
+        _recent_failures(SignInAttempt.email, email, since) >= FAILURES_PER_ACCOUNT
+        or _recent_failures(SignInAttempt.remote_addr, remote_addr, since) >= FAILURES_PER_ADDRESS
+    ):
+        raise TooManyAttempts(
+            "Too many failed sign-ins: wait 15 minutes before trying again, or ask an admin.",
+            action=SIGN_IN,
+        )
 
 
 @functools.cache
@@ -21,9 +54,25 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_hex(16))
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """Return the active account these credentials open, auditing success and failure."""
+def authenticate(email: str, password: str, remote_addr: str = "") -> User | None:
+    """Return the active account these credentials open, auditing success and failure.
+
+    Refuses with TooManyAttempts, before looking at the password, once the account or the
+    address has failed too often lately.
+    """
     email = email.strip().lower()
+    now = utcnow()
+    _check_rate(email, remote_addr, now)
+    user = _verify(email, password)
+    db.session.add(
+        SignInAttempt(
+            email=email, remote_addr=remote_addr, succeeded=user is not None, attempted_at=now
+        )
+    )
+    return user
+
+
+def _verify(email: str, password: str) -> User | None:
     user = db.session.scalar(select(User).where(User.email == email))
     if user is None:
         check_password_hash(_dummy_hash(), password)

@@ -5,6 +5,7 @@ from reviewapp.models.article import Article, ArticleAuthor, Reference
 from reviewapp.models.audit import AuditEvent
 from reviewapp.models.comment import Comment
 from reviewapp.models.section import Section
+from reviewapp.models.sign_in_attempt import SignInAttempt
 from reviewapp.models.signoff import Objection, Signoff
 from reviewapp.models.site_text import SiteText
 from reviewapp.models.user import User, UserRole
@@ -19,6 +20,7 @@ __all__ = [
     "Objection",
     "Reference",
     "Section",
+    "SignInAttempt",
     "Signoff",
     "SiteText",
     "User",
