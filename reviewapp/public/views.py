@@ -1,6 +1,7 @@
 """Public pages: the article index, an article for its reader's audience, the policy."""
 
 import json
+import re
 from datetime import UTC, datetime
 
 from flask import (
@@ -135,6 +136,8 @@ def _as_of() -> datetime | None:
         return None
     if not current_user.is_authenticated or not current_user.has_role(Role.BOARD):
         abort(403, "Only Medical Advisory Board members can see past versions of a page.")
+    # An unencoded "+02:00" in a shared link arrives as " 02:00".
+    raw = re.sub(r" (\d{2}:?\d{2})$", r"+\1", raw)
     try:
         moment = datetime.fromisoformat(raw)
     except ValueError:
