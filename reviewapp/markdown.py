@@ -54,6 +54,8 @@ def _citation_rule(state: StateInline, silent: bool) -> bool:
     if match is None:
         return False
     if not silent:
+        # "patient [@x]." reads "patient¹." in print: the space before a citation goes.
+        state.pending = state.pending.rstrip(" ")
         token = state.push("citation", "sup", 0)
         token.meta = {"keys": [part.strip()[1:] for part in match.group(1).split(";")]}
     state.pos = match.end()

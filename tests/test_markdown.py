@@ -73,3 +73,8 @@ def test_typed_placeholder_text_is_not_a_citation():
 
 def test_plain_text_drops_tags_and_placeholders():
     assert plain_text(render("**Gras** [@x] texte").html).split() == ["Gras", "texte"]
+
+
+def test_no_space_is_left_before_a_citation():
+    html = render("du patient [@x].").html
+    assert 'patient<sup class="citation"' in html

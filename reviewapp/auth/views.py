@@ -19,6 +19,8 @@ def home_for(user) -> str:
     """Return the page an account lands on after signing in."""
     if user.has_role(Role.EDITOR) or user.has_role(Role.CONTRIBUTOR):
         return url_for("editor.queue")
+    if user.has_role(Role.BOARD):
+        return url_for("board.home")
     if user.has_role(Role.ADMIN):
         return url_for("admin.users")
     return url_for("public.index")
