@@ -10,7 +10,7 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
-from reviewapp.domain.audit import verify_chain
+from reviewapp.domain.audit import event_batches, verify_chain
 from reviewapp.extensions import db
 from reviewapp.models import AuditEvent
 
@@ -58,24 +58,13 @@ def export_command(fmt: str, output: Path | None, after: int) -> None:
         click.echo(f"Exported {count} events to {output}.", err=True)
 
 
-def event_rows(after: int = 0, batch_size: int = 5000):
-    """Yield events as dicts in id order, in batches, without filling the session."""
-    columns = list(AuditEvent.__table__.columns)
-    last_id = after
-    while True:
-        rows = db.session.execute(
-            select(*columns)
-            .where(AuditEvent.id > last_id)
-            .order_by(AuditEvent.id)
-            .limit(batch_size)
-        ).all()
-        if not rows:
-            return
+def event_rows(after: int = 0):
+    """Yield events as dicts in id order."""
+    for rows in event_batches(after):
         for row in rows:
             record = row._asdict()
             record["occurred_at"] = record["occurred_at"].isoformat()
             yield record
-        last_id = rows[-1].id
 
 
 def write_events(stream, fmt: str, after: int = 0) -> int:

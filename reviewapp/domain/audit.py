@@ -2,11 +2,12 @@
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Row, select, text
 
 from reviewapp.columns import utcnow
 from reviewapp.domain.errors import DomainError
@@ -107,14 +108,11 @@ class ChainBreak:
     reason: str
 
 
-def verify_chain(batch_size: int = 5000, progress=None) -> tuple[int, ChainBreak | None]:
-    """Walk the trail in order; return how many events were checked and the first break."""
+def event_batches(after: int = 0, batch_size: int = 5000) -> Iterator[list[Row]]:
+    """Yield the trail in id order, in batches of plain rows (a million must not fill memory)."""
     columns = list(AuditEvent.__table__.columns)
-    expected_prev = GENESIS_HASH
-    checked = 0
-    last_id = 0
+    last_id = after
     while True:
-        # Plain rows, not ORM objects: a million events must not fill the session.
         rows = db.session.execute(
             select(*columns)
             .where(AuditEvent.id > last_id)
@@ -122,7 +120,18 @@ def verify_chain(batch_size: int = 5000, progress=None) -> tuple[int, ChainBreak
             .limit(batch_size)
         ).all()
         if not rows:
-            return checked, None
+            return
+        yield rows
+        last_id = rows[-1].id
+
+
+def verify_chain(
+    batch_size: int = 5000, progress: Callable[[int], object] | None = None
+) -> tuple[int, ChainBreak | None]:
+    """Walk the trail in order; return how many events were checked and the first break."""
+    expected_prev = GENESIS_HASH
+    checked = 0
+    for rows in event_batches(batch_size=batch_size):
         for row in rows:
             if row.prev_hash != expected_prev:
                 return checked, ChainBreak(
@@ -134,6 +143,6 @@ def verify_chain(batch_size: int = 5000, progress=None) -> tuple[int, ChainBreak
                 return checked, ChainBreak(row.id, "its content does not match its hash")
             expected_prev = row.hash
             checked += 1
-        last_id = rows[-1].id
         if progress is not None:
             progress(len(rows))
+    return checked, None

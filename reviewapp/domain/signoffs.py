@@ -13,9 +13,9 @@ from reviewapp.domain.errors import (
     ValidationError,
 )
 from reviewapp.domain.states import Role, State
-from reviewapp.domain.workflow import lock_version, publish
+from reviewapp.domain.workflow import lock_version, move, publish
 from reviewapp.extensions import db
-from reviewapp.models import AuditEvent, Objection, Signoff, User, Version, VersionTransition
+from reviewapp.models import AuditEvent, Objection, Signoff, User, Version
 
 MEANINGS = ("Approved for publication", "Reviewed, no objection")
 SIGNER_ROLE = "Medical Advisory Board member"
@@ -135,19 +135,8 @@ def sign_version(actor: User, version: Version, *, password: str, meaning: str) 
     )
     required = version.section.article.required_signoffs
     if state is State.AWAITING_SIGNOFF and quorum_count(version) >= required:
-        version.state = State.APPROVED.value
-        version.state_changed_at = now
-        db.session.add(
-            VersionTransition(
-                version_id=version.id,
-                actor_id=actor.id,
-                action="signoff_quorum",
-                from_state=state.value,
-                to_state=State.APPROVED.value,
-                comment=f"{required} board sign-off{'s' if required > 1 else ''} reached.",
-                created_at=now,
-            )
-        )
+        reached = f"{required} board sign-off{'s' if required > 1 else ''} reached."
+        move(version, actor, "signoff_quorum", State.APPROVED, reached, now)
         publish(version, now)
         version.section.article.mark_public_change(now)
         audit.record(
@@ -200,19 +189,7 @@ def object_to_version(actor: User, version: Version, reason: str) -> Objection:
         objected_at=now,
     )
     db.session.add(objection)
-    version.state = State.CHANGES_REQUESTED.value
-    version.state_changed_at = now
-    db.session.add(
-        VersionTransition(
-            version_id=version.id,
-            actor_id=actor.id,
-            action="object",
-            from_state=state.value,
-            to_state=State.CHANGES_REQUESTED.value,
-            comment=reason,
-            created_at=now,
-        )
-    )
+    move(version, actor, "object", State.CHANGES_REQUESTED, reason, now)
     version.section.article.mark_public_change(now)
     db.session.flush()
     audit.record(

@@ -8,8 +8,9 @@ from reviewapp.domain import audit
 from reviewapp.domain.errors import PermissionDenied, StaleVersion, ValidationError
 from reviewapp.domain.hashing import content_hash
 from reviewapp.domain.states import PENDING_STATES, Audience, Role, State
+from reviewapp.domain.workflow import move
 from reviewapp.extensions import db
-from reviewapp.models import Reference, Section, User, Version, VersionCitation, VersionTransition
+from reviewapp.models import Reference, Section, User, Version, VersionCitation
 from reviewapp.models.section import SUMMARY_KEY
 
 SUBMIT = "version.submit"
@@ -174,18 +175,8 @@ def _clinician_source(section: Section) -> int | None:
 
 def _supersede(actor: User, previous: Version, successor: Version) -> None:
     before = previous.state
-    previous.state = State.SUPERSEDED.value
-    previous.state_changed_at = utcnow()
-    db.session.add(
-        VersionTransition(
-            version_id=previous.id,
-            actor_id=actor.id,
-            action="supersede",
-            from_state=before,
-            to_state=State.SUPERSEDED.value,
-            comment=f"Superseded by version {successor.number}.",
-        )
-    )
+    superseded = f"Superseded by version {successor.number}."
+    move(previous, actor, "supersede", State.SUPERSEDED, superseded, utcnow())
     audit.record(
         actor,
         "version.supersede",

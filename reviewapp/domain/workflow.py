@@ -12,6 +12,28 @@ from reviewapp.extensions import db
 from reviewapp.models import Comment, User, Version, VersionTransition
 
 
+def move(
+    version: Version, actor: User, step: str, target: State, comment: str, now: datetime
+) -> None:
+    """Set a version's state and record the step: the one place a state is assigned.
+
+    Callers have checked that the step is allowed; this only makes it and keeps its trace.
+    """
+    db.session.add(
+        VersionTransition(
+            version_id=version.id,
+            actor_id=actor.id,
+            action=step,
+            from_state=version.state,
+            to_state=target.value,
+            comment=comment,
+            created_at=now,
+        )
+    )
+    version.state = target.value
+    version.state_changed_at = now
+
+
 def lock_version(version: Version) -> Version:
     """Reload the version under a row lock so racing requests see each other's state."""
     locked = db.session.scalar(
@@ -86,19 +108,7 @@ def apply_action(actor: User, version: Version, action: Action, comment: str = "
         )
 
     now = utcnow()
-    version.state = transition.target.value
-    version.state_changed_at = now
-    db.session.add(
-        VersionTransition(
-            version_id=version.id,
-            actor_id=actor.id,
-            action=action.value,
-            from_state=state.value,
-            to_state=transition.target.value,
-            comment=comment,
-            created_at=now,
-        )
-    )
+    move(version, actor, action.value, transition.target, comment, now)
     if transition.target is State.APPROVED:
         publish(version, now)
     version.section.article.mark_public_change(now)
