@@ -4,10 +4,11 @@ import itertools
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
 
 from reviewapp import create_app
 from reviewapp.content_files import ArticleFiles, SectionText
@@ -21,6 +22,7 @@ from reviewapp.extensions import db
 from reviewapp.models import Article, Section, User
 
 TEST_PASSWORD = "correct horse battery"
+NO_POSTGRES = "PostgreSQL not configured: set POSTGRES_URL or TEST_DATABASE_URL"
 
 
 def postgres_url() -> str | None:
@@ -30,6 +32,22 @@ def postgres_url() -> str | None:
         if url.startswith("postgresql"):
             return url
     return None
+
+
+@contextmanager
+def scratch_postgres_database(label: str) -> Iterator[str]:
+    """Create an empty PostgreSQL database for one test and drop it afterwards."""
+    admin = create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
+    name = f"reviewapp_{label}_{os.getpid()}"
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield postgres_url().rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
 
 
 def require(flag: str, reason: str) -> None:

@@ -1,11 +1,10 @@
 """A dump restored into an empty database gives back the history intact."""
 
-import os
 import re
 
 import pytest
 from flask_migrate import stamp, upgrade
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from reviewapp import create_app
 from reviewapp.domain.audit import verify_chain
@@ -14,7 +13,7 @@ from reviewapp.domain.states import Audience, Role
 from reviewapp.domain.versions import latest_version, submit_version
 from reviewapp.extensions import db
 from reviewapp.models import AuditEvent, Section, Version
-from tests.conftest import postgres_url
+from tests.conftest import scratch_postgres_database
 
 
 @pytest.fixture
@@ -23,15 +22,8 @@ def empty_database(app, tmp_path):
     if db.engine.dialect.name != "postgresql":
         yield f"sqlite:///{tmp_path / 'restored.sqlite'}"
         return
-    admin = create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
-    name = f"reviewapp_restore_{os.getpid()}"
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    yield postgres_url().rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    with scratch_postgres_database("restore") as url:
+        yield url
 
 
 def same_spacing(html: str) -> str:

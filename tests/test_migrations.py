@@ -1,16 +1,13 @@
 """The Alembic migrations build exactly the schema the models declare."""
 
-import os
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, text
 
 from reviewapp import create_app
 from reviewapp.extensions import db
-from tests.conftest import postgres_url, require
+from tests.conftest import NO_POSTGRES, postgres_url, require, scratch_postgres_database
 
 
 def assert_migrations_match_models(url: str) -> None:
@@ -33,22 +30,10 @@ def test_sqlite_migrations_match_models(tmp_path):
 
 
 def test_postgres_migrations_match_models():
-    url = postgres_url()
-    if url is None:
-        require(
-            "REQUIRE_POSTGRES", "PostgreSQL not configured: set POSTGRES_URL or TEST_DATABASE_URL"
-        )
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    name = f"reviewapp_migrations_{os.getpid()}"
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        assert_migrations_match_models(url.rsplit("/", 1)[0] + f"/{name}")
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+    if postgres_url() is None:
+        require("REQUIRE_POSTGRES", NO_POSTGRES)
+    with scratch_postgres_database("migrations") as url:
+        assert_migrations_match_models(url)
 
 
 @pytest.mark.parametrize("name", ["development", "testing"])

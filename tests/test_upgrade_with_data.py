@@ -1,17 +1,16 @@
 """`flask db upgrade` on a database that already holds the seed and its history."""
 
-import os
 from pathlib import Path
 
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from reviewapp import create_app
 from reviewapp.demo import load_demo
 from reviewapp.domain.audit import verify_chain
 from reviewapp.extensions import db
 from reviewapp.models import AuditEvent, Signoff, Version
-from tests.conftest import postgres_url, require
+from tests.conftest import NO_POSTGRES, postgres_url, require, scratch_postgres_database
 
 # The newest revision whose schema the later migrations must carry data across.
 BEFORE_LATER_MIGRATIONS = "9e612120c2a1"
@@ -53,19 +52,7 @@ def test_upgrade_keeps_data_on_sqlite(tmp_path):
 
 
 def test_upgrade_keeps_data_on_postgres():
-    url = postgres_url()
-    if url is None:
-        require(
-            "REQUIRE_POSTGRES", "PostgreSQL not configured: set POSTGRES_URL or TEST_DATABASE_URL"
-        )
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    name = f"reviewapp_upgrade_{os.getpid()}"
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        upgrade_over_data(url.rsplit("/", 1)[0] + f"/{name}")
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+    if postgres_url() is None:
+        require("REQUIRE_POSTGRES", NO_POSTGRES)
+    with scratch_postgres_database("upgrade") as url:
+        upgrade_over_data(url)
