@@ -46,13 +46,21 @@ def event_hash(event: AuditEvent) -> str:
 CHAIN_LOCK_KEY = 7_231_450_118
 
 
+def serialize_writes() -> None:
+    """Take the audit chain's lock for the rest of this transaction (PostgreSQL).
+
+    Two transactions appending at once would both link to the same predecessor and fork the
+    chain. Every audited write takes this lock before any row lock, so locks are always taken
+    in the same order and writers cannot deadlock on each other.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+
+
 def _last_hash() -> str:
+    serialize_writes()
     # Pending events in this session count: several can be recorded before a flush.
     db.session.flush()
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Two transactions appending at once would both link to the same predecessor and fork
-        # the chain; the lock is held until this transaction ends.
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
     last = db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
     return last or GENESIS_HASH
 

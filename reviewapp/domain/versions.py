@@ -84,6 +84,7 @@ def submit_version(
     if not body and not heading:
         raise ValidationError("The wording is empty.", **context)
 
+    audit.serialize_writes()
     # Lock the section, not the newest version: a racing submission that waited on this lock
     # must then see the version committed meanwhile, which a lock on the old row would hide.
     db.session.execute(select(Section.id).where(Section.id == section.id).with_for_update())

@@ -36,6 +36,7 @@ def move(
 
 def lock_version(version: Version) -> Version:
     """Reload the version under a row lock so racing requests see each other's state."""
+    audit.serialize_writes()
     locked = db.session.scalar(
         select(Version)
         .where(Version.id == version.id)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewapp.columns import UTCDateTime, utcnow
@@ -41,7 +41,11 @@ class Article(db.Model):
 
     def mark_public_change(self, at: datetime | None = None) -> None:
         """Record that what readers see changed, so caches and ETags move on."""
-        self.public_revision = (self.public_revision or 0) + 1
+        if inspect(self).persistent:
+            # Incremented in SQL: two workers changing one article must both count.
+            self.public_revision = Article.public_revision + 1
+        else:
+            self.public_revision = (self.public_revision or 0) + 1
         self.public_changed_at = at or utcnow()
 
     @property
