@@ -197,7 +197,7 @@ def test_article_query_count_does_not_grow_with_sections(reviewer, make_article,
         ),
         ("/versions/999", "There is no version 999."),
         ("/versions/999/comments", "There is no version 999."),
-        ("/versions/99999999999", "The requested URL was not found"),
+        ("/versions/99999999999", "There is no version 99999999999."),
         ("/articles/a%00b", "There is nothing at this address."),
     ],
 )

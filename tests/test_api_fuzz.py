@@ -64,25 +64,6 @@ OPERATIONS = tuple(
 # The schema itself takes nothing that could be made invalid.
 NOTHING_TO_NEGATE = frozenset({"openapi"})
 
-# A real bug the fuzzer finds, tested on its own below with xfail(strict=True). The fuzzer lets
-# exactly this answer through so that it goes on looking for others; drop both once it is fixed.
-OUT_OF_RANGE_ID_405 = (
-    "POST /versions/{id}/comments and POST /versions/{id}/signoffs with an id above MAX_ID "
-    "answer 405 instead of the documented 404: Werkzeug records the GET rule on the same path "
-    "as a method mismatch before the int(max=...) converter refuses the id."
-)
-
-
-def shows_known_bug(operation_id: str, case, response) -> bool:
-    """Return whether this answer is the known out-of-range-id bug and nothing else."""
-    version_id = str(case.path_parameters.get("version_id", ""))
-    return (
-        operation_id in ("addComment", "signVersion")
-        and response.status_code == 405
-        and version_id.isdigit()
-        and int(version_id) > MAX_ID
-    )
-
 
 def fuzz_cases() -> list:
     return [
@@ -174,8 +155,6 @@ def test_operation_conforms_to_its_documentation(api_schema, target, operation_i
     @given(case=_cases(target, operation, mode))
     def run(case):
         response = case.call(app=target.app, headers=target.headers)
-        if shows_known_bug(operation_id, case, response):
-            return
         case.validate_response(
             response, checks=CHECKS, headers=target.headers, transport_kwargs={"app": target.app}
         )
@@ -183,7 +162,6 @@ def test_operation_conforms_to_its_documentation(api_schema, target, operation_i
     run()
 
 
-@pytest.mark.xfail(strict=True, reason=OUT_OF_RANGE_ID_405)
 @pytest.mark.parametrize(
     ("path", "body"),
     [
