@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import aliased, lazyload
 
 from reviewapp.columns import utcnow
@@ -81,6 +81,15 @@ class ClinicianHead:
     newest_state: State | None
 
 
+def is_newest(newest) -> ColumnElement[bool]:
+    """Return the join condition picking, from `newest_numbers()`, each chain's newest version."""
+    return and_(
+        newest.c.section_id == Version.section_id,
+        newest.c.audience == Version.audience,
+        newest.c.number == Version.number,
+    )
+
+
 def newest_numbers(*conditions) -> Select:
     """Return a subquery of the highest version number per (section, audience) chain."""
     return (
@@ -110,11 +119,7 @@ def _open_rows(article_id: int | None = None) -> list[QueueRow]:
         _with_places(select(Version, Section, Article, User, reviewer))
         .join(
             newest,
-            and_(
-                newest.c.section_id == Version.section_id,
-                newest.c.audience == Version.audience,
-                newest.c.number == Version.number,
-            ),
+            is_newest(newest),
         )
         .outerjoin(
             step,
@@ -198,11 +203,7 @@ def article_counts(
         .join(Section, Section.id == Version.section_id)
         .join(
             newest,
-            and_(
-                newest.c.section_id == Version.section_id,
-                newest.c.audience == Version.audience,
-                newest.c.number == Version.number,
-            ),
+            is_newest(newest),
         )
         .where(Version.state.in_([state.value for state in OPEN_STATES]))
         .group_by(Section.article_id, Version.state)
@@ -402,11 +403,7 @@ def article_overview(article: Article) -> Overview:
         .join(Section, Section.id == Version.section_id)
         .join(
             newest,
-            and_(
-                newest.c.section_id == Version.section_id,
-                newest.c.audience == Version.audience,
-                newest.c.number == Version.number,
-            ),
+            is_newest(newest),
         )
         .where(Section.article_id == article.id)
     ).all()
