@@ -31,6 +31,9 @@ class Config:
     PUBLIC_PAGE_MAX_AGE = _env_int("PUBLIC_PAGE_MAX_AGE", 60)
     # Rendered public pages each worker keeps; 0 turns the cache off.
     PAGE_CACHE_ENTRIES = _env_int("PAGE_CACHE_ENTRIES", 512)
+    # Skip the per-request revision query while the database signals no article changed
+    # (reviewapp/change_signal.py); 0 reads the revision on every request.
+    CHANGE_SIGNAL = os.environ.get("CHANGE_SIGNAL", "1") == "1"
     GUNICORN_WORKERS = _env_int("GUNICORN_WORKERS", 2)
     # How many reverse proxies in front set X-Forwarded-For/-Proto; 0 trusts none of them.
     PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)

@@ -22,7 +22,17 @@ def create_app(config: str | dict | None = None) -> Flask:
         hops = app.config["PROXY_FIX_X_FOR"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from reviewapp import audit_cli, backup, bench, cli, errors, page_cache, security, templating
+    from reviewapp import (
+        audit_cli,
+        backup,
+        bench,
+        change_signal,
+        cli,
+        errors,
+        page_cache,
+        security,
+        templating,
+    )
     from reviewapp.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -33,6 +43,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     page_cache.init_app(app)
+    change_signal.init_app(app)
     cli.init_app(app)
     audit_cli.init_app(app)
     bench.init_app(app)

@@ -292,3 +292,25 @@ def count_queries(app):
             event.remove(db.engine, "before_cursor_execute", counter)
 
     return counting
+
+
+class ManualSignal:
+    """A change signal the test moves by hand, standing in for NOTIFY or SQLite's counter."""
+
+    def __init__(self) -> None:
+        self.moves = 0
+        self.known = True
+
+    def token(self):
+        return self.moves if self.known else None
+
+    def move(self) -> None:
+        self.moves += 1
+
+
+@pytest.fixture
+def change_signal(app) -> ManualSignal:
+    """Replace the app's change signal with one that moves only when the test says so."""
+    signal = ManualSignal()
+    app.extensions["change_signal"] = signal
+    return signal

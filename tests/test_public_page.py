@@ -215,7 +215,8 @@ def test_page_is_cacheable_and_revalidates(client, make_article):
     assert patient.headers["ETag"] != etag
 
 
-def test_approval_changes_the_etag(client, make_article, editor, board_members):
+def test_approval_changes_the_etag(client, make_article, editor, board_members, change_signal):
+    """A worker's own commits move its page states at once, before any other signal does."""
     from reviewapp.domain.signoffs import MEANINGS, sign_version
     from reviewapp.domain.states import Action
     from reviewapp.domain.versions import latest_version
@@ -289,7 +290,11 @@ def test_changelog_lists_approved_changes(client, make_article):
 
 
 @pytest.mark.parametrize("policy", ["approved-only", "pending-with-caution"])
-def test_query_count_does_not_grow_with_sections(client, make_article, count_queries, policy):
+def test_query_count_does_not_grow_with_sections(
+    client, make_article, count_queries, change_signal, policy
+):
+    # No signal: every request reads the article's revision, as before the signal existed.
+    change_signal.known = False
     make_article(slug="small", sections=5, approve="all", policy=policy)
     make_article(slug="large", sections=50, approve="all", policy=policy)
     counts = []
@@ -302,21 +307,42 @@ def test_query_count_does_not_grow_with_sections(client, make_article, count_que
     assert counts[0] <= 9
 
 
-def test_revalidation_needs_one_query(client, make_article, count_queries):
+def test_revalidation_reads_only_the_revision_when_no_signal_is_known(
+    client, make_article, count_queries, change_signal
+):
+    change_signal.known = False
     make_article(approve="all")
     etag = client.get(URL).headers["ETag"]
     with count_queries() as counter:
         assert client.get(URL, headers={"If-None-Match": etag}).status_code == 304
-    assert counter.count == 1
+    assert counter.count == 1  # the article row, for its revision
 
 
-def test_repeat_views_are_served_from_the_page_cache(client, make_article, count_queries):
+def test_revalidation_needs_no_query_while_nothing_changed(
+    client, make_article, count_queries, change_signal
+):
+    make_article(approve="all")
+    etag = client.get(URL).headers["ETag"]
+    with count_queries() as counter:
+        assert client.get(URL, headers={"If-None-Match": etag}).status_code == 304
+        assert client.get(URL, headers={"If-None-Match": etag}).status_code == 304
+    assert counter.statements == []
+
+
+def test_repeat_views_are_served_from_the_page_cache(
+    client, make_article, count_queries, change_signal
+):
     make_article(approve="all")
     first = client.get(URL)
     with count_queries() as counter:
         second = client.get(URL)
     assert second.data == first.data
-    assert counter.count == 1  # the article row, for its revision
+    assert counter.statements == []
+    change_signal.move()
+    with count_queries() as counter:
+        third = client.get(URL)
+    assert third.data == first.data
+    assert counter.count == 1  # the signal moved: the article row, for its revision
 
 
 def test_last_modified_moves_with_public_changes(client, make_article, editor):

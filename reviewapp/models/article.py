@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, inspect
+from sqlalchemy import DDL, ForeignKey, Integer, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewapp.columns import UTCDateTime, utcnow
@@ -58,6 +58,31 @@ class Article(db.Model):
 
     def __repr__(self) -> str:
         return f"<Article {self.slug}>"
+
+
+# Each worker keeps article states until told they may have changed (change_signal.py): on
+# PostgreSQL the database itself tells every listener, whoever wrote. Migration 0008 installs
+# the same function and triggers.
+NOTIFY_FUNCTION = DDL(
+    """
+CREATE OR REPLACE FUNCTION article_notify_change() RETURNS trigger AS $$
+BEGIN
+    PERFORM pg_notify('reviewapp_article_changed', '');
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql
+"""
+)
+NOTIFY_ON_ROWS = DDL(
+    "CREATE TRIGGER article_notify_change AFTER INSERT OR UPDATE OR DELETE ON article "
+    "FOR EACH STATEMENT EXECUTE FUNCTION article_notify_change()"
+)
+NOTIFY_ON_TRUNCATE = DDL(
+    "CREATE TRIGGER article_notify_truncate AFTER TRUNCATE ON article "
+    "FOR EACH STATEMENT EXECUTE FUNCTION article_notify_change()"
+)
+for ddl in (NOTIFY_FUNCTION, NOTIFY_ON_ROWS, NOTIFY_ON_TRUNCATE):
+    event.listen(Article.__table__, "after_create", ddl.execute_if(dialect="postgresql"))
 
 
 class ArticleAuthor(db.Model):

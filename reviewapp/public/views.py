@@ -1,5 +1,6 @@
 """Public pages: the article index, an article for its reader's audience, the policy."""
 
+import functools
 import json
 import re
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
+from werkzeug.http import http_date, quote_etag
 
 from reviewapp import markdown
 from reviewapp.columns import utcnow
@@ -37,16 +39,26 @@ AUDIENCE_CHOICES = (
 ONE_YEAR = 365 * 24 * 3600
 
 
+def _present(values, name: str) -> str | None:
+    # Werkzeug's MultiDict.get raises and catches an exception for a missing key, and on
+    # the readers' hot path most keys are missing.
+    return values[name] if name in values else None  # noqa: SIM401
+
+
+def _query_arg(name: str) -> str | None:
+    return _present(request.args, name) if request.query_string else None
+
+
 def reader_audience() -> tuple[Audience, bool]:
     """Return the reader's audience and whether the request chose it explicitly."""
-    asked = request.args.get("audience")
+    asked = _query_arg("audience")
     if asked is not None:
         try:
             return Audience(asked), True
         except ValueError:
             abort(400, f"Unknown audience {asked!r}: use 'clinician' or 'patient'.")
     try:
-        return Audience(request.cookies.get(AUDIENCE_COOKIE, Audience.CLINICIAN.value)), False
+        return Audience(_present(request.cookies, AUDIENCE_COOKIE) or Audience.CLINICIAN), False
     except ValueError:
         return Audience.CLINICIAN, False
 
@@ -74,14 +86,29 @@ def _etag(key: tuple) -> str:
     return f"a{article_id}-r{revision}-{audience}-{day.replace('-', '')}"
 
 
-def _cacheable(response, etag: str, state: PageState):
-    response.set_etag(etag)
-    response.last_modified = state.public_changed_at
-    response.headers["Cache-Control"] = (
-        f"public, max-age={current_app.config['PUBLIC_PAGE_MAX_AGE']}, must-revalidate"
+@functools.lru_cache(maxsize=1024)
+def _validators(key: tuple, changed_at: datetime, max_age: int) -> tuple[str, tuple]:
+    """Return a page's strong ETag and the headers that let shared caches keep it.
+
+    Built once per page version: every reader's request sends the same ones.
+    """
+    etag = _etag(key)
+    headers = (
+        ("ETag", quote_etag(etag)),
+        ("Last-Modified", http_date(changed_at)),
+        ("Cache-Control", f"public, max-age={max_age}, must-revalidate"),
+        ("Vary", "Cookie"),
     )
-    response.vary.add("Cookie")
-    return response
+    return etag, headers
+
+
+def _revalidates(etag: str) -> bool:
+    """Return whether the reader's If-None-Match names this ETag."""
+    sent = request.headers.get("If-None-Match")
+    if sent is None:
+        return False
+    # Revalidating clients send back exactly the ETag they were given; parse anything else.
+    return sent == f'"{etag}"' or request.if_none_match.contains(etag)
 
 
 def _json_ld(page: ArticlePage) -> Markup:
@@ -131,7 +158,7 @@ def index():
 
 def _as_of() -> datetime | None:
     """Return the past moment a board member asked to see, or None for the live page."""
-    raw = request.args.get("as_of")
+    raw = _query_arg("as_of")
     if not raw:
         return None
     if not current_user.is_authenticated or not current_user.has_role(Role.BOARD):
@@ -162,16 +189,17 @@ def article(slug: str):
         response.headers["Cache-Control"] = "private, no-store"
         return _remember(response, audience, chosen)
     key = _page_key(state, audience)
-    etag = _etag(key)
-    if request.if_none_match.contains(etag):
-        response = make_response("", 304)
-        return _remember(_cacheable(response, etag, state), audience, chosen)
+    etag, headers = _validators(
+        key, state.public_changed_at, current_app.config["PUBLIC_PAGE_MAX_AGE"]
+    )
+    if _revalidates(etag):
+        response = current_app.response_class(status=304, headers=headers)
+        return _remember(response, audience, chosen)
     body = page_cache().get_or_render(
         key,
         lambda: _render_article(assemble_page(_load_article(slug), audience), audience).encode(),
     )
-    response = make_response(body)
-    return _remember(_cacheable(response, etag, state), audience, chosen)
+    return _remember(current_app.response_class(body, headers=headers), audience, chosen)
 
 
 def _personal() -> bool:
@@ -179,6 +207,10 @@ def _personal() -> bool:
 
     Such a page is never cached or shared: a cached page must be the same for every reader.
     """
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        # Both live in the session: without its cookie there is neither, and loading the
+        # session and its user would cost more than the rest of a cached page.
+        return False
     return current_user.is_authenticated or bool(session.get("_flashes"))
 
 

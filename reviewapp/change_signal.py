@@ -1,0 +1,200 @@
+"""Tell a worker, without a query, whether the article table may have changed since it looked.
+
+Every reader's request needs the article's public revision (the page cache key and the ETag
+hang on it). Reading it costs a database round trip per request, which is most of what a
+cached page costs. Instead each worker remembers the states it read together with a change
+token, and reads again only when the token moved:
+
+- on PostgreSQL a trigger on `article` sends a NOTIFY that a listener thread in each worker
+  counts, so a change made by any worker or host moves every worker's token within the
+  notification's delivery time (milliseconds);
+- on an SQLite file the header's file change counter, which SQLite bumps on every commit in
+  rollback-journal mode, is read with one `pread`;
+- a commit in this process moves the token at once, before any notification arrives.
+
+When the signal cannot be trusted (listener not connected, SQLite in WAL mode or in
+memory) `token()` answers None and callers read the database as before.
+"""
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Hashable
+from typing import Protocol
+
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "reviewapp_article_changed"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+# How often the listener proves its connection alive: a silently dropped connection would
+# otherwise keep old page states for as long as TCP takes to notice.
+LIVENESS_SECONDS = 2.0
+RECONNECT_SECONDS = 1.0
+MAX_RECONNECT_SECONDS = 30.0
+
+
+class ChangeSignal(Protocol):
+    def token(self) -> Hashable | None:
+        """Return a value that moves whenever article rows may have changed; None if unknown."""
+
+
+class NoSignal:
+    """Nothing to watch (an in-memory database): every caller reads the database."""
+
+    def token(self) -> None:
+        return None
+
+
+class SqliteChangeCounter:
+    """The change counter in an SQLite file's header, which every commit increments."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._descriptor: int | None = None
+        self._inode: int | None = None
+
+    def token(self) -> Hashable | None:
+        try:
+            # A database file replaced by another (a restore) must be read afresh.
+            inode = os.stat(self.path).st_ino
+            if inode != self._inode:
+                self._reopen()
+            header = os.pread(self._descriptor, 28, 0)
+        except OSError:
+            self._inode = None
+            return None
+        if len(header) < 28 or header[:16] != SQLITE_MAGIC:
+            return None
+        if header[18] != 1 or header[19] != 1:
+            # WAL mode: SQLite does not keep the change counter up to date there.
+            return None
+        return self._inode, header[24:28]
+
+    def _reopen(self) -> None:
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+            self._descriptor = None
+        self._descriptor = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        self._inode = os.fstat(self._descriptor).st_ino
+
+
+class PostgresNotifications:
+    """Counts NOTIFYs on CHANNEL from a listener thread started in the process that asks."""
+
+    APPLICATION_NAME = "reviewapp-change-signal"
+
+    def __init__(self, url: URL) -> None:
+        self.connect_args = {
+            "application_name": self.APPLICATION_NAME,
+            **url.translate_connect_args(username="user", database="dbname"),
+            **url.query,
+        }
+        self._lock = threading.Lock()
+        self._started_in: int | None = None
+        # Bumped on every (re)connection: a notification may have been missed in between.
+        self._epoch = 0
+        self._count = 0
+        self._listening = False
+
+    def token(self) -> Hashable | None:
+        if self._started_in != os.getpid():
+            self._start()
+        if not self._listening:
+            return None
+        return self._epoch, self._count
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._started_in == os.getpid():
+                return
+            # A forked worker inherits the flags but not the thread: start over.
+            self._listening = False
+            self._started_in = os.getpid()
+            threading.Thread(target=self._listen_forever, name="change-signal", daemon=True).start()
+
+    def _listen_forever(self) -> None:
+        import psycopg
+
+        pause = RECONNECT_SECONDS
+        while True:
+            try:
+                with psycopg.connect(autocommit=True, **self.connect_args) as connection:
+                    connection.execute(f"LISTEN {CHANNEL}")
+                    with self._lock:
+                        self._epoch += 1
+                        self._listening = True
+                    if pause > RECONNECT_SECONDS:
+                        log.warning("change signal: listening again")
+                    pause = RECONNECT_SECONDS
+                    self._count_notifications(connection)
+            except psycopg.Error as error:
+                if pause == RECONNECT_SECONDS:
+                    log.warning("change signal: not listening (%s); pages read the database", error)
+                pause = min(pause * 2, MAX_RECONNECT_SECONDS)
+            finally:
+                self._listening = False
+            time.sleep(pause)
+
+    def _count_notifications(self, connection) -> None:
+        while True:
+            for _ in connection.notifies(timeout=LIVENESS_SECONDS):
+                with self._lock:
+                    self._count += 1
+            # Notifications arriving meanwhile wait in psycopg's backlog for the next round.
+            connection.execute("SELECT 1")
+
+
+_listeners: dict[str, PostgresNotifications] = {}
+_listeners_lock = threading.Lock()
+
+
+def signal_for(url: URL) -> ChangeSignal:
+    """Return the change signal that suits the database at `url`.
+
+    A process needs one listener per database, however many apps it builds (tests build one
+    per test): each holds a connection.
+    """
+    if url.get_backend_name() == "postgresql":
+        key = url.render_as_string(hide_password=False)
+        with _listeners_lock:
+            if key not in _listeners:
+                _listeners[key] = PostgresNotifications(url)
+            return _listeners[key]
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return SqliteChangeCounter(url.database)
+    return NoSignal()
+
+
+class LocalCommits:
+    """Counts this process's own commits, which must show at once, before any notification."""
+
+    count = 0
+
+    @classmethod
+    def bump(cls, _session: Session) -> None:
+        cls.count += 1
+
+
+event.listen(Session, "after_commit", LocalCommits.bump)
+
+
+def change_token() -> Hashable | None:
+    """Return the current app's change token, or None when only a query can tell."""
+    signal_token = current_app.extensions["change_signal"].token()
+    return None if signal_token is None else (LocalCommits.count, signal_token)
+
+
+def init_app(app: Flask) -> None:
+    from reviewapp.extensions import db
+
+    if not app.config["CHANGE_SIGNAL"]:
+        app.extensions["change_signal"] = NoSignal()
+        return
+    with app.app_context():
+        app.extensions["change_signal"] = signal_for(db.engine.url)
