@@ -61,13 +61,12 @@ class SqliteChangeCounter:
 
     def token(self) -> Hashable | None:
         try:
-            # A database file replaced by another (a restore) must be read afresh.
-            inode = os.stat(self.path).st_ino
-            if inode != self._inode:
+            # A database file replaced by another (a restore) leaves ours without a name.
+            if self._descriptor is None or os.fstat(self._descriptor).st_nlink == 0:
                 self._reopen()
             header = os.pread(self._descriptor, 28, 0)
         except OSError:
-            self._inode = None
+            self._close()
             return None
         if len(header) < 28 or header[:16] != SQLITE_MAGIC:
             return None
@@ -77,11 +76,14 @@ class SqliteChangeCounter:
         return self._inode, header[24:28]
 
     def _reopen(self) -> None:
-        if self._descriptor is not None:
-            os.close(self._descriptor)
-            self._descriptor = None
+        self._close()
         self._descriptor = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         self._inode = os.fstat(self._descriptor).st_ino
+
+    def _close(self) -> None:
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+        self._descriptor = self._inode = None
 
 
 class PostgresNotifications:
