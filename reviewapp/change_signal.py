@@ -23,7 +23,7 @@ import time
 from collections.abc import Hashable
 from typing import Protocol
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
@@ -186,9 +186,9 @@ class LocalCommits:
 event.listen(Session, "after_commit", LocalCommits.bump)
 
 
-def change_token() -> Hashable | None:
-    """Return the current app's change token, or None when only a query can tell."""
-    signal_token = current_app.extensions["change_signal"].token()
+def change_token(signal: ChangeSignal) -> Hashable | None:
+    """Return the change token of this process on `signal`, or None when only a query can tell."""
+    signal_token = signal.token()
     return None if signal_token is None else (LocalCommits.count, signal_token)
 
 

@@ -125,10 +125,9 @@ def page_state(slug: str) -> PageState | None:
     state read last time is the answer, with no query. Otherwise one small query, on a
     plain connection rather than the ORM session.
     """
-    token = change_token()
-    kept: dict[str, tuple[Hashable, PageState | None]] = current_app.extensions.setdefault(
-        "page_states", {}
-    )
+    extensions = current_app.extensions
+    token = change_token(extensions["change_signal"])
+    kept: dict[str, tuple[Hashable, PageState | None]] = extensions.setdefault("page_states", {})
     if token is not None and (seen := kept.get(slug)) is not None and seen[0] == token:
         return seen[1]
     # The token is read before the query: a change landing in between moves it again.

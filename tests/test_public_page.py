@@ -211,6 +211,13 @@ def test_page_is_cacheable_and_revalidates(client, make_article):
     again = client.get(URL, headers={"If-None-Match": etag})
     assert again.status_code == 304
     assert again.data == b""
+    # RFC 9110 15.4.5: what a cache needs to update its copy, and no other metadata.
+    assert again.headers["ETag"] == etag
+    assert again.headers["Cache-Control"] == first.headers["Cache-Control"]
+    assert "Cookie" in again.headers["Vary"]
+    assert "Last-Modified" not in again.headers
+    assert "Content-Type" not in again.headers
+    assert first.headers["Last-Modified"]
     patient = client.get(URL + "?audience=patient")
     assert patient.headers["ETag"] != etag
 

@@ -1,9 +1,12 @@
 """Public pages: the article index, an article for its reader's audience, the policy."""
 
+import contextlib
 import functools
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from flask import (
     Blueprint,
@@ -18,7 +21,7 @@ from flask import (
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
-from werkzeug.http import http_date, quote_etag
+from werkzeug.http import http_date, parse_etags, quote_etag
 
 from reviewapp import markdown
 from reviewapp.columns import utcnow
@@ -45,29 +48,68 @@ def _present(values, name: str) -> str | None:
     return values[name] if name in values else None  # noqa: SIM401
 
 
-def _query_arg(name: str) -> str | None:
-    return _present(request.args, name) if request.query_string else None
+@dataclass(slots=True)  # not frozen: a frozen dataclass is slower to build, on every request
+class ReaderRequest:
+    """What a reader's request asks of an article page, read from the request once."""
+
+    audience: Audience
+    # The query string chose the audience: the answer remembers it in a cookie.
+    chosen: bool
+    as_of: str | None
+    # Only a request with a session cookie can be signed in or carry a flashed message.
+    has_session: bool
+    if_none_match: str | None
+
+    @classmethod
+    def parse(cls) -> "ReaderRequest":
+        # One context lookup instead of one per attribute: every reader's request runs this.
+        incoming = request._get_current_object()
+        args = incoming.args if incoming.query_string else {}
+        audience, chosen = Audience.CLINICIAN, False
+        asked = _present(args, "audience")
+        if asked is not None:
+            try:
+                audience, chosen = Audience(asked), True
+            except ValueError:
+                abort(400, f"Unknown audience {asked!r}: use 'clinician' or 'patient'.")
+        else:
+            remembered = _present(incoming.cookies, AUDIENCE_COOKIE)
+            if remembered is not None:
+                with contextlib.suppress(ValueError):  # a stale cookie falls back
+                    audience = Audience(remembered)
+        return cls(
+            audience=audience,
+            chosen=chosen,
+            as_of=_present(args, "as_of"),
+            has_session=current_app.config["SESSION_COOKIE_NAME"] in incoming.cookies,
+            if_none_match=incoming.environ.get("HTTP_IF_NONE_MATCH"),
+        )
+
+    def revalidates(self, etag: str) -> bool:
+        """Return whether the reader's If-None-Match names this ETag."""
+        if self.if_none_match is None:
+            return False
+        # Revalidating clients send back exactly the ETag they were given; parse anything else.
+        return self.if_none_match == f'"{etag}"' or parse_etags(self.if_none_match).contains(etag)
+
+    @property
+    def personal(self) -> bool:
+        """Whether the page shows something of this reader's own: an account or a message.
+
+        Such a page is never cached or shared: a cached page must be the same for every
+        reader. Both live in the session, and loading it costs more than the rest of a
+        cached page, so a request without its cookie is settled without it.
+        """
+        if not self.has_session:
+            return False
+        return current_user.is_authenticated or bool(session.get("_flashes"))
 
 
-def reader_audience() -> tuple[Audience, bool]:
-    """Return the reader's audience and whether the request chose it explicitly."""
-    asked = _query_arg("audience")
-    if asked is not None:
-        try:
-            return Audience(asked), True
-        except ValueError:
-            abort(400, f"Unknown audience {asked!r}: use 'clinician' or 'patient'.")
-    try:
-        return Audience(_present(request.cookies, AUDIENCE_COOKIE) or Audience.CLINICIAN), False
-    except ValueError:
-        return Audience.CLINICIAN, False
-
-
-def _remember(response, audience: Audience, chosen: bool):
-    if chosen:
+def _remember(response, reader: ReaderRequest):
+    if reader.chosen:
         response.set_cookie(
             AUDIENCE_COOKIE,
-            audience.value,
+            reader.audience.value,
             max_age=ONE_YEAR,
             samesite="Lax",
             secure=current_app.config["SESSION_COOKIE_SECURE"],
@@ -86,29 +128,28 @@ def _etag(key: tuple) -> str:
     return f"a{article_id}-r{revision}-{audience}-{day.replace('-', '')}"
 
 
+class Validators(NamedTuple):
+    etag: str
+    # For a 200: the validators and what lets shared caches keep the page.
+    full: tuple[tuple[str, str], ...]
+    # For a 304: RFC 9110 15.4.5 asks for ETag, Cache-Control and Vary, and no other
+    # metadata when an ETag is there.
+    not_modified: tuple[tuple[str, str], ...]
+
+
 @functools.lru_cache(maxsize=1024)
-def _validators(key: tuple, changed_at: datetime, max_age: int) -> tuple[str, tuple]:
-    """Return a page's strong ETag and the headers that let shared caches keep it.
+def _validators(key: tuple, changed_at: datetime, max_age: int) -> Validators:
+    """Return a page's strong ETag and the headers that go with it.
 
     Built once per page version: every reader's request sends the same ones.
     """
     etag = _etag(key)
-    headers = (
+    revalidation = (
         ("ETag", quote_etag(etag)),
-        ("Last-Modified", http_date(changed_at)),
         ("Cache-Control", f"public, max-age={max_age}, must-revalidate"),
         ("Vary", "Cookie"),
     )
-    return etag, headers
-
-
-def _revalidates(etag: str) -> bool:
-    """Return whether the reader's If-None-Match names this ETag."""
-    sent = request.headers.get("If-None-Match")
-    if sent is None:
-        return False
-    # Revalidating clients send back exactly the ETag they were given; parse anything else.
-    return sent == f'"{etag}"' or request.if_none_match.contains(etag)
+    return Validators(etag, (*revalidation, ("Last-Modified", http_date(changed_at))), revalidation)
 
 
 def _json_ld(page: ArticlePage) -> Markup:
@@ -156,9 +197,8 @@ def index():
     return render_template("public/index.html", articles=articles)
 
 
-def _as_of() -> datetime | None:
+def _as_of(raw: str | None) -> datetime | None:
     """Return the past moment a board member asked to see, or None for the live page."""
-    raw = _query_arg("as_of")
     if not raw:
         return None
     if not current_user.is_authenticated or not current_user.has_role(Role.BOARD):
@@ -175,43 +215,30 @@ def _as_of() -> datetime | None:
 @bp.get("/articles/<slug>")
 def article(slug: str):
     """Show an article in the reader's chosen wording."""
-    audience, chosen = reader_audience()
+    reader = ReaderRequest.parse()
+    audience = reader.audience
     state = page_state(slug)
     if state is None:
         abort(404, f"There is no article at /articles/{slug}.")
-    as_of = _as_of()
+    as_of = _as_of(reader.as_of)
     if as_of is not None:
         return _archived_page(_load_article(slug), audience, as_of)
-    if _personal():
+    if reader.personal:
         response = make_response(
             _render_article(assemble_page(_load_article(slug), audience), audience)
         )
         response.headers["Cache-Control"] = "private, no-store"
-        return _remember(response, audience, chosen)
+        return _remember(response, reader)
     key = _page_key(state, audience)
-    etag, headers = _validators(
-        key, state.public_changed_at, current_app.config["PUBLIC_PAGE_MAX_AGE"]
-    )
-    if _revalidates(etag):
-        response = current_app.response_class(status=304, headers=headers)
-        return _remember(response, audience, chosen)
+    app = current_app._get_current_object()
+    validators = _validators(key, state.public_changed_at, app.config["PUBLIC_PAGE_MAX_AGE"])
+    if reader.revalidates(validators.etag):
+        return _remember(app.response_class(status=304, headers=validators.not_modified), reader)
     body = page_cache().get_or_render(
         key,
         lambda: _render_article(assemble_page(_load_article(slug), audience), audience).encode(),
     )
-    return _remember(current_app.response_class(body, headers=headers), audience, chosen)
-
-
-def _personal() -> bool:
-    """Return whether this request's page shows something of its own: an account or a message.
-
-    Such a page is never cached or shared: a cached page must be the same for every reader.
-    """
-    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
-        # Both live in the session: without its cookie there is neither, and loading the
-        # session and its user would cost more than the rest of a cached page.
-        return False
-    return current_user.is_authenticated or bool(session.get("_flashes"))
+    return _remember(app.response_class(body, headers=validators.full), reader)
 
 
 def _load_article(slug: str) -> Article:
