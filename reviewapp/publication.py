@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal_column, select, union_all
 from sqlalchemy.orm import aliased
 
 from reviewapp.change_signal import change_token
@@ -28,24 +28,38 @@ from reviewapp.domain.states import (
     State,
 )
 from reviewapp.extensions import db
-from reviewapp.history import published_as_of, signoffs_for
+from reviewapp.history import published_as_of
 from reviewapp.markdown import CitationNumbering
 from reviewapp.models import (
     Article,
+    ArticleAuthor,
     Reference,
     Section,
     Signoff,
+    SiteText,
     User,
     Version,
     VersionTransition,
 )
 from reviewapp.models.section import SUMMARY_KEY
+from reviewapp.site_texts import DEFAULTS
+from reviewapp.sql_json import json_rows, parse_rows
 
 
 @dataclass(frozen=True)
 class Review:
     name: str
     at: datetime
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A board member's signature as the page prints it."""
+
+    printed_name: str
+    role: str
+    meaning: str
+    signed_at: datetime
 
 
 @dataclass
@@ -59,7 +73,7 @@ class PageSection:
     # The patient page shows clinician wording because no patient wording is ready.
     fallback: bool
     reviews: list[Review] = field(default_factory=list)
-    signoffs: list[Signoff] = field(default_factory=list)
+    signoffs: list[Signature] = field(default_factory=list)
 
     @property
     def is_summary(self) -> bool:
@@ -80,6 +94,8 @@ class PageReference:
 class ArticlePage:
     article: Article
     audience: Audience
+    authors: list[ArticleAuthor]
+    disclaimer: str
     sections: list[PageSection]
     references: list[PageReference]
     step: ReviewStep
@@ -148,25 +164,109 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _sections_with_published(
-    article: Article, as_of: datetime | None = None
-) -> list[tuple[Section, Version | None, Version | None]]:
-    if as_of is not None:
-        return _sections_published_at(article, as_of)
+def _article_front_matter(
+    article_id: int, audience: Audience
+) -> tuple[Article, list[ArticleAuthor], list[Reference], str] | None:
+    """Return the article with its authors, references and disclaimer: one query."""
+    dialect = db.engine.dialect.name
+    authors = select(
+        json_rows(
+            dialect,
+            position=ArticleAuthor.position,
+            name=ArticleAuthor.name,
+            credentials=ArticleAuthor.credentials,
+            disclosures=ArticleAuthor.disclosures,
+        )
+    ).where(ArticleAuthor.article_id == Article.id)
+    references = select(
+        json_rows(
+            dialect,
+            key=Reference.key,
+            position=Reference.position,
+            kind=Reference.kind,
+            title=Reference.title,
+            authors=Reference.authors,
+            year=Reference.year,
+            publisher=Reference.publisher,
+            url=Reference.url,
+            doi=Reference.doi,
+            pmid=Reference.pmid,
+            accessed=Reference.accessed,
+            note=Reference.note,
+        )
+    ).where(Reference.article_id == Article.id)
+    disclaimer_key = f"disclaimer.{audience.value}"
+    disclaimer = select(SiteText.body).where(SiteText.key == disclaimer_key)
+    row = db.session.execute(
+        select(
+            Article,
+            authors.scalar_subquery(),
+            references.scalar_subquery(),
+            disclaimer.scalar_subquery(),
+        ).where(Article.id == article_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    article, author_rows, reference_rows, stored_disclaimer = row
+    # Detached copies for display only: never added to the session, never written.
+    return (
+        article,
+        [ArticleAuthor(**author) for author in _by_position(parse_rows(author_rows))],
+        [Reference(**reference) for reference in _by_position(parse_rows(reference_rows))],
+        stored_disclaimer if stored_disclaimer is not None else DEFAULTS[disclaimer_key],
+    )
+
+
+def _by_position(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda row: row["position"])
+
+
+SectionWording = tuple[Section, Version | None, Version | None, list[Version]]
+
+
+def _sections_with_wording(article: Article) -> list[SectionWording]:
+    """Return each section with its published wordings and its pending versions: one query.
+
+    Published wording is reached through the section's pointers and pending wording through
+    the (state, section) index, so neither depends on the depth of history.
+    """
     clinician, patient = aliased(Version), aliased(Version)
+    pending = select(
+        json_rows(
+            db.engine.dialect.name,
+            id=Version.id,
+            section_id=Version.section_id,
+            audience=Version.audience,
+            number=Version.number,
+            state=Version.state,
+            heading=Version.heading,
+            body_html=Version.body_html,
+            created_at=Version.created_at,
+        )
+    ).where(
+        Version.section_id == Section.id,
+        Version.state.in_([state.value for state in PENDING_STATES]),
+    )
     rows = db.session.execute(
-        select(Section, clinician, patient)
+        select(Section, clinician, patient, pending.scalar_subquery())
         .outerjoin(clinician, clinician.id == Section.published_clinician_id)
         .outerjoin(patient, patient.id == Section.published_patient_id)
         .where(Section.article_id == article.id)
         .order_by(Section.position)
     )
-    return list(rows)
+    # Pending versions are detached copies for display: never added to the session.
+    return [
+        (
+            section,
+            published_clinician,
+            published_patient,
+            [Version(**version) for version in parse_rows(pending_rows, times=("created_at",))],
+        )
+        for section, published_clinician, published_patient, pending_rows in rows
+    ]
 
 
-def _sections_published_at(
-    article: Article, moment: datetime
-) -> list[tuple[Section, Version | None, Version | None]]:
+def _sections_published_at(article: Article, moment: datetime) -> list[SectionWording]:
     """Return each section with the wording that was published at `moment` (two queries)."""
     ids = published_as_of(article, moment)
     versions = {
@@ -181,45 +281,69 @@ def _sections_published_at(
             section,
             versions.get(ids.get((section.id, Audience.CLINICIAN.value))),
             versions.get(ids.get((section.id, Audience.PATIENT.value))),
+            [],  # an archived page shows only what was published
         )
         for section in sections
     ]
 
 
-def _newest_pending(article: Article) -> dict[tuple[int, str], Version]:
-    """Return the newest pending version per (section, audience): few rows, found by state."""
-    pending = [state.value for state in PENDING_STATES]
-    versions = db.session.scalars(
-        select(Version)
-        .join(Section, Section.id == Version.section_id)
-        .where(Section.article_id == article.id, Version.state.in_(pending))
-    )
-    newest: dict[tuple[int, str], Version] = {}
+def _newest_by_audience(versions: list[Version]) -> dict[Audience, Version | None]:
+    newest: dict[Audience, Version | None] = dict.fromkeys(Audience)
     for version in versions:
-        key = (version.section_id, version.audience)
-        if key not in newest or version.number > newest[key].number:
-            newest[key] = version
+        audience = Audience(version.audience)
+        if newest[audience] is None or version.number > newest[audience].number:
+            newest[audience] = version
     return newest
 
 
-def _approvals(version_ids: list[int]) -> dict[int, list[Review]]:
+def _reviews_and_signatures(
+    version_ids: list[int], as_of: datetime | None
+) -> tuple[dict[int, list[Review]], dict[int, list[Signature]]]:
+    """Return the editors' approvals and the counting board signatures per version: one query.
+
+    A signature counts only on the content hash it signed, and for an archived view only if
+    it was given by `as_of`.
+    """
     reviews: dict[int, list[Review]] = defaultdict(list)
+    signatures: dict[int, list[Signature]] = defaultdict(list)
     if not version_ids:
-        return reviews
-    rows = db.session.execute(
+        return reviews, signatures
+    approvals = (
         select(
-            VersionTransition.version_id, User.name, User.credentials, VersionTransition.created_at
+            VersionTransition.version_id.label("version_id"),
+            literal_column("'approval'").label("kind"),
+            User.name.label("name"),
+            User.credentials.label("detail"),
+            literal_column("''").label("meaning"),
+            VersionTransition.created_at.label("at"),
         )
         .join(User, User.id == VersionTransition.actor_id)
         .where(
             VersionTransition.version_id.in_(version_ids),
             VersionTransition.action == Action.APPROVE.value,
         )
-        .order_by(VersionTransition.created_at)
     )
-    for version_id, name, credentials, at in rows:
-        reviews[version_id].append(Review(User.format_printed_name(name, credentials), at))
-    return reviews
+    signed = (
+        select(
+            Signoff.version_id,
+            literal_column("'signature'"),
+            Signoff.printed_name,
+            Signoff.role,
+            Signoff.meaning,
+            Signoff.signed_at,
+        )
+        .join(Version, Version.id == Signoff.version_id)
+        .where(Signoff.version_id.in_(version_ids), Signoff.content_hash == Version.content_hash)
+    )
+    if as_of is not None:
+        signed = signed.where(Signoff.signed_at <= as_of)
+    rows = sorted(db.session.execute(union_all(approvals, signed)), key=lambda row: row.at)
+    for version_id, kind, name, detail, meaning, at in rows:
+        if kind == "approval":
+            reviews[version_id].append(Review(User.format_printed_name(name, detail), at))
+        else:
+            signatures[version_id].append(Signature(name, detail, meaning, at))
+    return reviews, signatures
 
 
 def _choose(
@@ -251,16 +375,26 @@ def _step(states: list[State]) -> ReviewStep:
 
 
 def assemble_page(
-    article: Article, audience: Audience, as_of: datetime | None = None
-) -> ArticlePage:
-    """Build the reader's page for one audience, as it is now or as it was at `as_of`."""
+    article_id: int, audience: Audience, as_of: datetime | None = None
+) -> ArticlePage | None:
+    """Build the reader's page for one audience, as it is now or as it was at `as_of`.
+
+    Three queries for the live page whatever its size or history: the article with its
+    front matter, the sections with their wording, the approvals and signatures.
+    """
+    found = _article_front_matter(article_id, audience)
+    if found is None:
+        return None
+    article, authors, article_references, disclaimer = found
     show_pending = as_of is None and article.policy is PublicationPolicy.PENDING_WITH_CAUTION
-    pending_by_chain = _newest_pending(article) if as_of is None else {}
+    wording = (
+        _sections_with_wording(article) if as_of is None else _sections_published_at(article, as_of)
+    )
     chosen: list[tuple[Section, Version, bool]] = []
     omitted_states: list[State] = []
-    for section, clinician, patient in _sections_with_published(article, as_of):
+    for section, clinician, patient, pending_versions in wording:
         published = {Audience.CLINICIAN: clinician, Audience.PATIENT: patient}
-        pending = {a: pending_by_chain.get((section.id, a.value)) for a in Audience}
+        pending = _newest_by_audience(pending_versions)
         version, fallback = _choose(audience, published, pending, show_pending)
         if version is None:
             waiting = pending[audience] or pending[Audience.CLINICIAN]
@@ -271,8 +405,7 @@ def assemble_page(
     approved_ids = [
         version.id for _, version, _ in chosen if version.workflow_state is State.APPROVED
     ]
-    approvals = _approvals(approved_ids)
-    signatures = signoffs_for(approved_ids, as_of)
+    approvals, signatures = _reviews_and_signatures(approved_ids, as_of)
     numbering = CitationNumbering()
     sections = [
         PageSection(
@@ -288,7 +421,7 @@ def assemble_page(
         )
         for section, version, fallback in chosen
     ]
-    by_key = {reference.key: reference for reference in article.references}
+    by_key = {reference.key: reference for reference in article_references}
     references = [
         PageReference(number, by_key[key])
         for key, number in sorted(numbering.numbers.items(), key=lambda item: item[1])
@@ -312,6 +445,8 @@ def assemble_page(
     return ArticlePage(
         article=article,
         audience=audience,
+        authors=authors,
+        disclaimer=disclaimer,
         sections=sections,
         references=references,
         step=_step(states),

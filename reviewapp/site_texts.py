@@ -66,10 +66,3 @@ def site_text(key: str) -> str:
     """Return the site text for `key`."""
     stored = db.session.scalar(select(SiteText.body).where(SiteText.key == key))
     return stored if stored is not None else DEFAULTS[key]
-
-
-def site_texts(keys: tuple[str, ...]) -> dict[str, str]:
-    """Return several site texts in one query."""
-    query = select(SiteText.key, SiteText.body).where(SiteText.key.in_(keys))
-    rows = dict(db.session.execute(query).all())
-    return {key: rows.get(key, DEFAULTS[key]) for key in keys}

@@ -30,7 +30,7 @@ from reviewapp.extensions import db
 from reviewapp.models import Article, Section, User, Version
 from reviewapp.page_cache import page_cache
 from reviewapp.publication import ArticlePage, PageState, assemble_page, page_state
-from reviewapp.site_texts import site_text, site_texts
+from reviewapp.site_texts import site_text
 
 bp = Blueprint("public", __name__)
 
@@ -166,7 +166,7 @@ def _json_ld(page: ArticlePage) -> Markup:
         },
         "author": [
             {"@type": "Person", "name": author.name, "description": author.credentials}
-            for author in article.authors
+            for author in page.authors
         ],
         "reviewedBy": [
             {"@type": "Person", "name": name}
@@ -222,11 +222,9 @@ def article(slug: str):
         abort(404, f"There is no article at /articles/{slug}.")
     as_of = _as_of(reader.as_of)
     if as_of is not None:
-        return _archived_page(_load_article(slug), audience, as_of)
+        return _archived_page(state, audience, as_of)
     if reader.personal:
-        response = make_response(
-            _render_article(assemble_page(_load_article(slug), audience), audience)
-        )
+        response = make_response(_render_article(_assemble(state, audience)))
         response.headers["Cache-Control"] = "private, no-store"
         return _remember(response, reader)
     key = _page_key(state, audience)
@@ -235,34 +233,34 @@ def article(slug: str):
     if reader.revalidates(validators.etag):
         return _remember(app.response_class(status=304, headers=validators.not_modified), reader)
     body = page_cache().get_or_render(
-        key,
-        lambda: _render_article(assemble_page(_load_article(slug), audience), audience).encode(),
+        key, lambda: _render_article(_assemble(state, audience)).encode()
     )
     return _remember(app.response_class(body, headers=validators.full), reader)
 
 
-def _load_article(slug: str) -> Article:
-    return db.session.scalar(select(Article).where(Article.slug == slug))
+def _assemble(state: PageState, audience: Audience, as_of: datetime | None = None) -> ArticlePage:
+    page = assemble_page(state.id, audience, as_of)
+    if page is None:  # deleted since its state was read
+        abort(404, "This article no longer exists.")
+    return page
 
 
-def _render_article(page: ArticlePage, audience: Audience) -> str:
-    key = f"disclaimer.{audience.value}"
+def _render_article(page: ArticlePage) -> str:
     return render_template(
         "public/article.html",
         page=page,
         article=page.article,
-        audience=audience,
+        audience=page.audience,
         audience_choices=AUDIENCE_CHOICES,
-        disclaimer=site_texts((key,))[key],
+        disclaimer=page.disclaimer,
         json_ld=_json_ld(page),
         steps=["Submitted", "Under Review", "Approved"],
     )
 
 
-def _archived_page(article: Article, audience: Audience, as_of: datetime):
+def _archived_page(state: PageState, audience: Audience, as_of: datetime):
     """Show the page as published at a past moment; private, never cached."""
-    page = assemble_page(article, audience, as_of=as_of)
-    response = make_response(_render_article(page, audience))
+    response = make_response(_render_article(_assemble(state, audience, as_of)))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
