@@ -46,6 +46,8 @@ def test_dump_and_restore_keep_history_and_the_chain(
     )
     add_comment(editor, newer, "À vérifier.")
     db.session.commit()
+    # Read now: inside the restored app's context this session would borrow that app's engine.
+    newer_id = newer.id
     stamp()  # the fixture builds tables without Alembic; a real database has its revision
     original_page = client.get("/articles/test-article").text
     counts = {
@@ -76,7 +78,7 @@ def test_dump_and_restore_keep_history_and_the_chain(
         checked, broken = verify_chain()
         assert broken is None
         assert checked == counts["audit_event"]
-        assert db.session.get(Version, newer.id).change_summary == "Mise à jour."
+        assert db.session.get(Version, newer_id).change_summary == "Mise à jour."
         restored_page = restored_app.test_client().get("/articles/test-article").text
         assert same_spacing(restored_page) == same_spacing(original_page)
         # New rows get fresh ids after a restore, and the chain goes on.
