@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _setup import bench_app, db, summarise, table  # noqa: E402
 
-from reviewapp.bench import seed_article  # noqa: E402
+from reviewapp.bench import refresh_planner_statistics, seed_article  # noqa: E402
 from reviewapp.demo import load_demo  # noqa: E402
 
 CASES = [  # (label, slug, sections, versions per section)
@@ -34,6 +34,16 @@ def measure(client, url: str, runs: int) -> tuple[float, float]:
     return summarise(samples)
 
 
+def settle(app, quiet: float = 0.5) -> None:
+    """Wait until the change signal has stopped moving after the seeding's commits."""
+    signal = app.extensions["change_signal"]
+    token, since = signal.token(), time.monotonic()
+    while time.monotonic() - since < quiet:
+        time.sleep(0.05)
+        if signal.token() != token:
+            token, since = signal.token(), time.monotonic()
+
+
 def count_statements(app, url: str) -> list[str]:
     """Return the SQL statements one uncached request runs once the article's state is known.
 
@@ -46,6 +56,7 @@ def count_statements(app, url: str) -> list[str]:
         statements.append(statement)
 
     client = app.test_client()
+    settle(app)
     client.get(url)
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", listener)
@@ -65,6 +76,7 @@ def main() -> None:
         for _, slug, sections, versions in CASES[1:]:
             seed_article(slug, sections, versions)
         db.session.commit()
+        refresh_planner_statistics()
     rows = []
     for label, slug, _, _ in CASES:
         url = f"/articles/{slug}"
@@ -97,7 +109,9 @@ def main() -> None:
             rows,
         )
     )
-    print(f"\n{RUNS} requests each, Flask test client, SQLite file, one process.")
+    with app.app_context():
+        database = db.engine.dialect.name
+    print(f"\n{RUNS} requests each, Flask test client, one process, database: {database}.")
 
 
 if __name__ == "__main__":
