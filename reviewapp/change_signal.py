@@ -9,7 +9,8 @@ token, and reads again only when the token moved:
   counts, so a change made by any worker or host moves every worker's token within the
   notification's delivery time (milliseconds);
 - on an SQLite file the header's file change counter, which SQLite bumps on every commit in
-  rollback-journal mode, is read with one `pread`;
+  rollback-journal mode, is read with one `pread` (a file copied over the database by hand
+  is noticed within a second);
 - a commit in this process moves the token at once, before any notification arrives.
 
 When the signal cannot be trusted (listener not connected, SQLite in WAL mode or in
@@ -37,6 +38,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 LIVENESS_SECONDS = 2.0
 RECONNECT_SECONDS = 1.0
 MAX_RECONNECT_SECONDS = 30.0
+REPLACEMENT_CHECK_SECONDS = 1.0
 
 
 class ChangeSignal(Protocol):
@@ -58,11 +60,11 @@ class SqliteChangeCounter:
         self.path = path
         self._descriptor: int | None = None
         self._inode: int | None = None
+        self._checked_at = 0.0
 
     def token(self) -> Hashable | None:
         try:
-            # A database file replaced by another (a restore) leaves ours without a name.
-            if self._descriptor is None or os.fstat(self._descriptor).st_nlink == 0:
+            if self._descriptor is None or self._replaced():
                 self._reopen()
             header = os.pread(self._descriptor, 28, 0)
         except OSError:
@@ -75,8 +77,21 @@ class SqliteChangeCounter:
             return None
         return self._inode, header[24:28]
 
+    def _replaced(self) -> bool:
+        """Return whether another file took the database's name (copied over it by hand).
+
+        Checked at most once a second: the pool's own SQLite connections keep reading the
+        old file in that case too, so a tighter check would buy nothing.
+        """
+        now = time.monotonic()
+        if now - self._checked_at < REPLACEMENT_CHECK_SECONDS:
+            return False
+        self._checked_at = now
+        return os.fstat(self._descriptor).st_nlink == 0
+
     def _reopen(self) -> None:
         self._close()
+        self._checked_at = time.monotonic()
         self._descriptor = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         self._inode = os.fstat(self._descriptor).st_ino
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from reviewapp import create_app
+from reviewapp import change_signal, create_app
 from reviewapp.change_signal import (
     NoSignal,
     PostgresNotifications,
@@ -116,7 +116,8 @@ def test_sqlite_counter_moves_with_every_commit_from_any_connection(tmp_path):
     writer.close()
 
 
-def test_sqlite_counter_follows_a_replaced_file(tmp_path):
+def test_sqlite_counter_follows_a_replaced_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(change_signal, "REPLACEMENT_CHECK_SECONDS", 0.0)
     path = tmp_path / "replaced.sqlite"
     first = sqlite3.connect(path)
     first.execute("CREATE TABLE article (revision INTEGER)")
@@ -124,10 +125,12 @@ def test_sqlite_counter_follows_a_replaced_file(tmp_path):
     first.close()
     counter = SqliteChangeCounter(str(path))
     before = counter.token()
-    # A restore puts another file with the same history length in its place.
+    # Someone copies another file with the same history length over it.
     (tmp_path / "restored.sqlite").write_bytes(path.read_bytes())
     (tmp_path / "restored.sqlite").replace(path)
     assert counter.token() not in (None, before)
+    path.unlink()
+    assert counter.token() is None
 
 
 def test_sqlite_counter_is_unknown_where_sqlite_does_not_keep_it(tmp_path):
