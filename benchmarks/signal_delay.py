@@ -1,0 +1,58 @@
+"""How long after a commit another worker's change signal moves (PostgreSQL NOTIFY).
+
+Commits an article change through a connection of its own, as another worker would, and
+times until this process's listener has counted the notification.
+"""
+
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _setup import bench_app, summarise, table  # noqa: E402
+
+from reviewapp.change_signal import change_token  # noqa: E402
+from reviewapp.demo import load_demo  # noqa: E402
+from reviewapp.extensions import db  # noqa: E402
+
+RUNS = 200
+
+
+def main() -> None:
+    app = bench_app()
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            sys.exit("set BENCH_DATABASE_URL to a PostgreSQL database: SQLite needs no delivery")
+        load_demo(Path(app.config["CONTENT_DIR"]))
+        db.session.commit()
+        url = db.engine.url
+    signal = app.extensions["change_signal"]
+    while signal.token() is None:
+        time.sleep(0.01)
+    writer = create_engine(url)
+    samples = []
+    for _ in range(RUNS):
+        before = change_token(signal)
+        with writer.begin() as connection:
+            connection.execute(text("UPDATE article SET public_revision = public_revision + 1"))
+        committed = time.perf_counter()
+        while change_token(signal) == before:
+            time.sleep(0.0001)
+        samples.append(time.perf_counter() - committed)
+    writer.dispose()
+    median, p95 = summarise(samples)
+    print(
+        table(
+            ["commits", "delay median ms", "delay p95 ms", "delay max ms"],
+            [[RUNS, f"{median:.2f}", f"{p95:.2f}", f"{max(samples) * 1000:.2f}"]],
+        )
+    )
+    print("\nFrom COMMIT returning on one connection to the listener thread counting it.")
+
+
+if __name__ == "__main__":
+    main()
