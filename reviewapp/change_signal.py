@@ -7,7 +7,7 @@ token, and reads again only when the token moved:
 
 - on PostgreSQL a trigger on `article` sends a NOTIFY that a listener thread in each worker
   counts, so a change made by any worker or host moves every worker's token within the
-  notification's delivery time (milliseconds);
+  notification's delivery time (0.2 ms here, benchmarks/signal_delay.py);
 - on an SQLite file the header's file change counter, which SQLite bumps on every commit in
   rollback-journal mode, is read with one `pread` (a file copied over the database by hand
   is noticed within a second);
@@ -109,6 +109,13 @@ class PostgresNotifications:
     def __init__(self, url: URL) -> None:
         self.connect_args = {
             "application_name": self.APPLICATION_NAME,
+            # A peer that vanished without closing (a network partition) is given up on
+            # within seconds, not TCP's default of minutes, while pages keep its last word.
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 2,
+            "tcp_user_timeout": 5000,
             **url.translate_connect_args(username="user", database="dbname"),
             **url.query,
         }
@@ -192,10 +199,13 @@ class LocalCommits:
     """Counts this process's own commits, which must show at once, before any notification."""
 
     count = 0
+    _lock = threading.Lock()
 
     @classmethod
     def bump(cls, _session: Session) -> None:
-        cls.count += 1
+        # Two threads committing at once must move the count twice, not once.
+        with cls._lock:
+            cls.count += 1
 
 
 event.listen(Session, "after_commit", LocalCommits.bump)
