@@ -2,7 +2,12 @@
 
 from reviewapp.columns import utcnow
 from reviewapp.domain import audit
-from reviewapp.domain.errors import PermissionDenied, TransitionNotAllowed, ValidationError
+from reviewapp.domain.errors import (
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationError,
+    on_version,
+)
 from reviewapp.domain.states import Role
 from reviewapp.extensions import db
 from reviewapp.models import Comment, User, Version
@@ -21,11 +26,7 @@ def can_comment(actor: User | None, version: Version) -> bool:
 
 def add_comment(actor: User, version: Version, body: str) -> Comment:
     """Attach a comment to one exact version."""
-    context = {
-        "action": "comment.create",
-        "target": ("version", version.id),
-        "article_id": version.section.article_id,
-    }
+    context = on_version("comment.create", version)
     if not can_comment(actor, version):
         raise PermissionDenied(
             "Only editors, board members and the version's author can comment.", **context

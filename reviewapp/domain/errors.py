@@ -22,6 +22,15 @@ class DomainError(Exception):
         self.article_id = article_id
 
 
+def on_version(action: str, version) -> dict:
+    """Return what a refusal of `action` on one version names for its audit event."""
+    return {
+        "action": action,
+        "target": ("version", version.id),
+        "article_id": version.section.article_id,
+    }
+
+
 class PermissionDenied(DomainError):
     status = 403
     code = "permission_denied"

@@ -11,6 +11,7 @@ from reviewapp.domain.errors import (
     TooManyAttempts,
     TransitionNotAllowed,
     ValidationError,
+    on_version,
 )
 from reviewapp.domain.states import Role, State
 from reviewapp.domain.workflow import lock_version, move, publish
@@ -71,11 +72,7 @@ def can_sign(actor: User | None, version: Version) -> bool:
 
 def sign_version(actor: User, version: Version, *, password: str, meaning: str) -> Signoff:
     """Record `actor`'s signature on the version's content hash; approve it at quorum."""
-    context = {
-        "action": SIGN,
-        "target": ("version", version.id),
-        "article_id": version.section.article_id,
-    }
+    context = on_version(SIGN, version)
     if not actor.has_role(Role.BOARD):
         raise PermissionDenied("Only Medical Advisory Board members can sign.", **context)
     locked_until = signing_locked_until(actor)
@@ -157,11 +154,7 @@ def sign_version(actor: User, version: Version, *, password: str, meaning: str) 
 
 def object_to_version(actor: User, version: Version, reason: str) -> Objection:
     """Veto a version awaiting sign-off: it goes back to Changes requested."""
-    context = {
-        "action": OBJECT,
-        "target": ("version", version.id),
-        "article_id": version.section.article_id,
-    }
+    context = on_version(OBJECT, version)
     if not actor.has_role(Role.BOARD):
         raise PermissionDenied("Only Medical Advisory Board members can object.", **context)
     version = lock_version(version)

@@ -6,7 +6,12 @@ from sqlalchemy import func, select
 
 from reviewapp.columns import utcnow
 from reviewapp.domain import audit
-from reviewapp.domain.errors import PermissionDenied, TransitionNotAllowed, ValidationError
+from reviewapp.domain.errors import (
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationError,
+    on_version,
+)
 from reviewapp.domain.states import Action, Audience, State, allowed_actions, transition_for
 from reviewapp.extensions import db
 from reviewapp.models import Comment, User, Version, VersionTransition
@@ -71,11 +76,7 @@ def actions_for(actor: User | None, version: Version) -> list[Action]:
 def apply_action(actor: User, version: Version, action: Action, comment: str = "") -> Version:
     """Take one workflow step on a version, or refuse it and change nothing."""
     name = f"version.{action.value}"
-    context = {
-        "action": name,
-        "target": ("version", version.id),
-        "article_id": version.section.article_id,
-    }
+    context = on_version(name, version)
     version = lock_version(version)
     state = version.workflow_state
     transition = transition_for(state, action)
