@@ -140,6 +140,13 @@ def version(version_id: int):
     return pages.review_page(get_or_404(Version, version_id, "version"))
 
 
+def _show_refusal(error: DomainError, form, field) -> None:
+    """Audit a refusal and show it on the one field the person can correct, or on the form."""
+    audit_refusal(error)
+    errors = field.errors if isinstance(error, ValidationError) else form.form_errors
+    errors.append(error.message)
+
+
 @bp.post("/versions/<int:version_id>/actions")
 @roles_required(*READERS)
 def act(version_id: int):
@@ -152,10 +159,7 @@ def act(version_id: int):
     try:
         moved = apply_action(current_user, found, action, form.comment.data or "")
     except DomainError as error:
-        audit_refusal(error)
-        # The only thing a person can correct here is the comment; other refusals are general.
-        errors = form.comment.errors if isinstance(error, ValidationError) else form.form_errors
-        errors.append(error.message)
+        _show_refusal(error, form, form.comment)
         found = db.session.get(Version, version_id)
         return pages.review_page(found, action_form=form, status=error.status)
     db.session.commit()
@@ -176,9 +180,7 @@ def comment(version_id: int):
     try:
         added = add_comment(current_user, found, form.body.data or "")
     except DomainError as error:
-        audit_refusal(error)
-        errors = form.body.errors if isinstance(error, ValidationError) else form.form_errors
-        errors.append(error.message)
+        _show_refusal(error, form, form.body)
         found = db.session.get(Version, version_id)
         return pages.review_page(found, comment_form=form, status=error.status)
     db.session.commit()
