@@ -42,6 +42,8 @@ REPLACEMENT_CHECK_SECONDS = 1.0
 
 
 class ChangeSignal(Protocol):
+    kind: str
+
     def token(self) -> Hashable | None:
         """Return a value that moves whenever article rows may have changed; None if unknown."""
 
@@ -49,12 +51,16 @@ class ChangeSignal(Protocol):
 class NoSignal:
     """Nothing to watch (an in-memory database): every caller reads the database."""
 
+    kind = "none"
+
     def token(self) -> None:
         return None
 
 
 class SqliteChangeCounter:
     """The change counter in an SQLite file's header, which every commit increments."""
+
+    kind = "sqlite-change-counter"
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -104,6 +110,7 @@ class SqliteChangeCounter:
 class PostgresNotifications:
     """Counts NOTIFYs on CHANNEL from a listener thread started in the process that asks."""
 
+    kind = "postgresql-notify"
     APPLICATION_NAME = "reviewapp-change-signal"
 
     def __init__(self, url: URL) -> None:

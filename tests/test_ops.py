@@ -26,6 +26,7 @@ def test_readyz_needs_migrations_at_head(tmp_path):
     after = client.get("/readyz")
     assert after.status_code == 200
     assert after.json["status"] == "ok"
+    assert after.json["change_signal"] == {"kind": "sqlite-change-counter", "active": True}
     with app.app_context():
         db.session.execute(text("UPDATE alembic_version SET version_num = 'older'"))
         db.session.commit()
@@ -40,3 +41,18 @@ def test_readyz_reports_an_unreachable_database():
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["reason"].startswith("database unreachable")
+
+
+def test_readyz_says_when_pages_read_the_revision_on_every_request(tmp_path):
+    app = create_app(
+        {
+            "CONFIG": "testing",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/r.db",
+            "CHANGE_SIGNAL": False,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 200
+    assert response.json["change_signal"] == {"kind": "none", "active": False}

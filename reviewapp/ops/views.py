@@ -50,4 +50,14 @@ def readyz():
             503,
             headers,
         )
-    return {"status": "ok", "revision": sorted(current)}, 200, headers
+    signal = current_app.extensions["change_signal"]
+    return (
+        {
+            "status": "ok",
+            "revision": sorted(current),
+            # Informational: without an active signal pages still answer, one query slower.
+            "change_signal": {"kind": signal.kind, "active": signal.token() is not None},
+        },
+        200,
+        headers,
+    )
