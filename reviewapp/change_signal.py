@@ -67,15 +67,18 @@ class SqliteChangeCounter:
         self._descriptor: int | None = None
         self._inode: int | None = None
         self._checked_at = 0.0
+        self._lock = threading.Lock()
 
     def token(self) -> Hashable | None:
-        try:
-            if self._descriptor is None or self._replaced():
-                self._reopen()
-            header = os.pread(self._descriptor, 28, 0)
-        except OSError:
-            self._close()
-            return None
+        # Threads of one worker share the descriptor: none may close it under another's read.
+        with self._lock:
+            try:
+                if self._descriptor is None or self._replaced():
+                    self._reopen()
+                header = os.pread(self._descriptor, 28, 0)
+            except OSError:
+                self._close()
+                return None
         if len(header) < 28 or header[:16] != SQLITE_MAGIC:
             return None
         if header[18] != 1 or header[19] != 1:
@@ -164,9 +167,13 @@ class PostgresNotifications:
                         log.warning("change signal: listening again")
                     pause = RECONNECT_SECONDS
                     self._count_notifications(connection)
-            except psycopg.Error as error:
+            except Exception as error:  # the listener must outlive any failure
                 if pause == RECONNECT_SECONDS:
-                    log.warning("change signal: not listening (%s); pages read the database", error)
+                    log.warning(
+                        "change signal: not listening (%s); pages read the database",
+                        error,
+                        exc_info=not isinstance(error, psycopg.Error),
+                    )
                 pause = min(pause * 2, MAX_RECONNECT_SECONDS)
             finally:
                 self._listening = False
