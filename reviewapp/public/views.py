@@ -40,6 +40,8 @@ AUDIENCE_CHOICES = (
     (Audience.PATIENT, "Patient or caregiver"),
 )
 ONE_YEAR = 365 * 24 * 3600
+# Given whole: Werkzeug would otherwise build it from the mimetype on every response.
+HTML = "text/html; charset=utf-8"
 
 
 def _present(values, name: str) -> str | None:
@@ -231,11 +233,14 @@ def article(slug: str):
     app = current_app._get_current_object()
     validators = _validators(key, state.public_changed_at, app.config["PUBLIC_PAGE_MAX_AGE"])
     if reader.revalidates(validators.etag):
-        return _remember(app.response_class(status=304, headers=validators.not_modified), reader)
+        not_modified = app.response_class(
+            status=304, headers=validators.not_modified, content_type=HTML
+        )
+        return _remember(not_modified, reader)
     body = page_cache().get_or_render(
         key, lambda: _render_article(_assemble(state, audience)).encode()
     )
-    return _remember(app.response_class(body, headers=validators.full), reader)
+    return _remember(app.response_class(body, headers=validators.full, content_type=HTML), reader)
 
 
 def _assemble(state: PageState, audience: Audience, as_of: datetime | None = None) -> ArticlePage:
