@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started
 from sqlalchemy import create_engine, event, text
 
 from reviewapp import create_app
@@ -60,9 +60,17 @@ def require(flag: str, reason: str) -> None:
 _fresh_schema_on: set[str] = set()
 
 
+def _fresh_globals(sender: Flask, **extra) -> None:
+    # The test keeps one app context open, which each request reuses; in production every
+    # request has its own, so nothing it leaves in `g` (the signed-in user, the API actor)
+    # may reach the next request.
+    g._get_current_object().__dict__.clear()
+
+
 @pytest.fixture
 def app() -> Iterator[Flask]:
     app = create_app({"CONFIG": "testing", "SERVER_NAME": "reviewapp.test"})
+    request_started.connect(_fresh_globals, app)
     with app.app_context():
         url = str(db.engine.url)
         if db.engine.dialect.name == "postgresql" and url not in _fresh_schema_on:

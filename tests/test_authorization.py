@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
-from flask import g, url_for
+from flask import url_for
 
 from reviewapp.domain.accounts import set_active
 from reviewapp.domain.comments import add_comment
@@ -357,10 +357,6 @@ class Visitor:
 
     def request(self, endpoint: str, method: str, world: World, headers=None):
         path, body = url(endpoint, world), ROUTES[endpoint][1]
-        # The test keeps one app context for every request: forget what the previous request
-        # put on `g` (the signed-in user, the API actor), as a new request would.
-        g.pop("_login_user", None)
-        g.pop("actor", None)
         if endpoint.startswith("api."):
             headers = self.headers if headers is None else headers
             if method == "GET":
