@@ -118,3 +118,13 @@ def test_sign_in_is_rate_limited_per_address(client, make_user):
     editor = make_user(Role.EDITOR)
     assert sign_in_as(client, editor.email, TEST_PASSWORD, "198.51.100.9").status_code == 429
     assert sign_in_as(client, editor.email, TEST_PASSWORD, "192.0.2.1").status_code == 302
+
+
+def test_one_readers_sign_in_never_reaches_another_readers_request(app, client, login, editor):
+    """The suite keeps one app context per test; each request must still see only its own user."""
+    login(editor)
+    assert client.get("/review/").status_code == 200
+    stranger = app.test_client()
+    response = stranger.get("/review/")
+    assert response.status_code == 302
+    assert "/sign-in" in response.headers["Location"]
