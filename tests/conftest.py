@@ -16,7 +16,7 @@ from reviewapp.domain.content import import_article
 from reviewapp.domain.signoffs import MEANINGS, sign_version
 from reviewapp.domain.states import Action, Audience, Role
 from reviewapp.domain.users import create_user
-from reviewapp.domain.versions import latest_version
+from reviewapp.domain.versions import latest_version, submit_version
 from reviewapp.domain.workflow import apply_action
 from reviewapp.extensions import db
 from reviewapp.models import Article, Section, User
@@ -221,6 +221,22 @@ def make_article(contributor, editor, board_members) -> Callable[..., Article]:
         return article
 
     return make
+
+
+def next_version(
+    author: User, section: Section, audience: Audience, addition: str = " Mise à jour."
+):
+    """Submit the chain's next version: its newest wording with `addition` appended."""
+    previous = latest_version(section, audience)
+    return submit_version(
+        author,
+        section,
+        audience,
+        heading=previous.heading,
+        body=previous.body + addition,
+        base_version_id=previous.id,
+        change_summary="Mise à jour.",
+    )
 
 
 _CSRF = re.compile(

@@ -31,11 +31,11 @@ from reviewapp.api.payloads import MAX_ID
 from reviewapp.domain.comments import add_comment
 from reviewapp.domain.signoffs import MEANINGS
 from reviewapp.domain.states import Action, Audience, Role
-from reviewapp.domain.versions import latest_version, submit_version
+from reviewapp.domain.versions import latest_version
 from reviewapp.domain.workflow import apply_action
 from reviewapp.extensions import db
 from reviewapp.models import Article, Section
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, next_version
 
 POSITIVE, NEGATIVE = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
 CHECKS = [
@@ -94,11 +94,11 @@ def target(app, make_article, make_user, contributor, editor, api_token) -> Targ
     sections = {s.key: s for s in db.session.scalars(db.select(Section))}
     # Beside the approved versions: one Submitted, one Under Review with a comment,
     # one Awaiting sign-off.
-    submitted = _submit(contributor, sections["s1"], Audience.CLINICIAN)
-    reviewed = _submit(contributor, sections["s2"], Audience.CLINICIAN)
+    submitted = next_version(contributor, sections["s1"], Audience.CLINICIAN)
+    reviewed = next_version(contributor, sections["s2"], Audience.CLINICIAN)
     apply_action(editor, reviewed, Action.START_REVIEW)
     comment = add_comment(editor, reviewed, "Source, please.")
-    awaiting = _submit(contributor, sections["summary"], Audience.PATIENT)
+    awaiting = next_version(contributor, sections["summary"], Audience.PATIENT)
     apply_action(editor, awaiting, Action.START_REVIEW)
     apply_action(editor, awaiting, Action.APPROVE)
     approved = latest_version(sections["s1"], Audience.PATIENT)
@@ -116,19 +116,6 @@ def target(app, make_article, make_user, contributor, editor, api_token) -> Targ
             "version_id": [v.id for v in (submitted, reviewed, awaiting, approved)],
             "comment_id": [comment.id],
         },
-    )
-
-
-def _submit(author, section, audience):
-    previous = latest_version(section, audience)
-    return submit_version(
-        author,
-        section,
-        audience,
-        heading=previous.heading,
-        body=previous.body + " Mise à jour.",
-        base_version_id=previous.id,
-        change_summary="Précision.",
     )
 
 

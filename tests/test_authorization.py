@@ -19,11 +19,11 @@ from reviewapp.domain.accounts import set_active
 from reviewapp.domain.comments import add_comment
 from reviewapp.domain.signoffs import MEANINGS
 from reviewapp.domain.states import Action, Audience, Role
-from reviewapp.domain.versions import latest_version, submit_version
+from reviewapp.domain.versions import latest_version
 from reviewapp.domain.workflow import apply_action
 from reviewapp.extensions import db
-from reviewapp.models import Section, Version
-from tests.conftest import TEST_PASSWORD, csrf_token
+from reviewapp.models import Section
+from tests.conftest import TEST_PASSWORD, csrf_token, next_version
 
 ANONYMOUS, DEACTIVATED = "anonymous", "deactivated"
 CONTRIBUTOR, EDITOR, BOARD, ADMIN = (role.value for role in Role)
@@ -274,19 +274,6 @@ def test_the_matrix_has_a_row_for_every_route(app):
         assert method == "GET" or ROUTES[endpoint][1] is not None, f"{endpoint} needs a body"
 
 
-def _new_version(author, section: Section, audience: Audience) -> Version:
-    previous = latest_version(section, audience)
-    return submit_version(
-        author,
-        section,
-        audience,
-        heading=previous.heading,
-        body=previous.body + " Mise à jour.",
-        base_version_id=previous.id,
-        change_summary="Mise à jour.",
-    )
-
-
 def build_world(make_article, make_user, contributor, editor) -> World:
     """Create the article, versions in each state, comments and accounts the routes act on."""
     article = make_article(approve="all", patient=True, sections=4)
@@ -294,12 +281,12 @@ def build_world(make_article, make_user, contributor, editor) -> World:
     c, p = Audience.CLINICIAN, Audience.PATIENT
 
     def awaiting(key: str, audience: Audience) -> int:
-        version = _new_version(contributor, sections[key], audience)
+        version = next_version(contributor, sections[key], audience)
         apply_action(editor, version, Action.START_REVIEW)
         apply_action(editor, version, Action.APPROVE)
         return version.id
 
-    under_review = _new_version(contributor, sections["s2"], c)
+    under_review = next_version(contributor, sections["s2"], c)
     apply_action(editor, under_review, Action.START_REVIEW)
     comments = [add_comment(editor, under_review, f"Remarque {n}.") for n in (1, 2)]
     admin = make_user(Role.ADMIN)
@@ -314,8 +301,8 @@ def build_world(make_article, make_user, contributor, editor) -> World:
         section_id=sections["s2"].id,
         parent=under_review.parent_id,
         under_review=under_review.id,
-        submitted_for_page=_new_version(contributor, sections["s1"], c).id,
-        submitted_for_api=_new_version(contributor, sections["s1"], p).id,
+        submitted_for_page=next_version(contributor, sections["s1"], c).id,
+        submitted_for_api=next_version(contributor, sections["s1"], p).id,
         sign_on_page=awaiting("s2", p),
         object_on_page=awaiting("s3", c),
         sign_by_api=awaiting("s3", p),
