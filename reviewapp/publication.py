@@ -1,8 +1,10 @@
 """Assemble the public page of an article for one audience from stored fragments.
 
-The number of queries is fixed whatever the number of sections or the depth of history:
-published wording is read through the sections' pointers, pending wording through one
-grouped query, reviewers through one more.
+Three queries whatever the number of sections or the depth of history: the article with
+its authors, references and disclaimer; the sections with the wording their pointers
+publish and their pending versions (found by the state index); the editors' approvals and
+the counting board signatures. Markdown was rendered at submission; citations are numbered
+here by string substitution.
 """
 
 import calendar
