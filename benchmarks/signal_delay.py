@@ -34,24 +34,37 @@ def main() -> None:
     while signal.token() is None:
         time.sleep(0.01)
     writer = create_engine(url)
-    samples = []
+    samples, already = [], 0
     for _ in range(RUNS):
         before = change_token(signal)
-        with writer.begin() as connection:
+        with writer.connect() as connection:
             connection.execute(text("UPDATE article SET public_revision = public_revision + 1"))
-        committed = time.perf_counter()
+            started = time.perf_counter()
+            connection.commit()
+        already += change_token(signal) != before
         while change_token(signal) == before:
             time.sleep(0.0001)
-        samples.append(time.perf_counter() - committed)
+        samples.append(time.perf_counter() - started)
     writer.dispose()
     median, p95 = summarise(samples)
     print(
         table(
-            ["commits", "delay median ms", "delay p95 ms", "delay max ms"],
-            [[RUNS, f"{median:.2f}", f"{p95:.2f}", f"{max(samples) * 1000:.2f}"]],
+            ["commits", "counted when COMMIT returned", "median ms", "p95 ms", "max ms"],
+            [
+                [
+                    RUNS,
+                    already,
+                    f"{median:.2f}",
+                    f"{p95:.2f}",
+                    f"{max(samples) * 1000:.2f}",
+                ]
+            ],
         )
     )
-    print("\nFrom COMMIT returning on one connection to the listener thread counting it.")
+    print(
+        "\nTimes from sending COMMIT on another connection to this process's listener having"
+        " counted the NOTIFY (the commit's own round trip included)."
+    )
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ memory) `token()` answers None and callers read the database as before.
 
 import logging
 import os
+import secrets
 import threading
 import time
 from collections.abc import Hashable
@@ -33,8 +34,8 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "reviewapp_article_changed"
 SQLITE_MAGIC = b"SQLite format 3\x00"
-# How often the listener proves its connection alive: a silently dropped connection would
-# otherwise keep old page states for as long as TCP takes to notice.
+# How often the listener proves that notifications still reach it: a silently dropped
+# connection would otherwise keep old page states for as long as TCP takes to notice.
 LIVENESS_SECONDS = 2.0
 RECONNECT_SECONDS = 1.0
 MAX_RECONNECT_SECONDS = 30.0
@@ -135,6 +136,9 @@ class PostgresNotifications:
         self._epoch = 0
         self._count = 0
         self._listening = False
+        self._stopped = threading.Event()
+        # Its own channel: other workers, on this host or another, must not answer for it.
+        self._echo = f"reviewapp_echo_{secrets.token_hex(8)}"
 
     def token(self) -> Hashable | None:
         if self._started_in != os.getpid():
@@ -147,22 +151,26 @@ class PostgresNotifications:
         with self._lock:
             if self._started_in == os.getpid():
                 return
-            # A forked worker inherits the flags but not the thread: start over.
+            # A forked worker inherits the flags but not the thread: start over, on a
+            # channel of its own.
             self._listening = False
             self._started_in = os.getpid()
+            self._echo = f"reviewapp_echo_{secrets.token_hex(8)}"
             threading.Thread(target=self._listen_forever, name="change-signal", daemon=True).start()
+
+    def stop(self) -> None:
+        """Stop listening (tests, shutdown); `token()` answers None from then on."""
+        self._stopped.set()
+        self._listening = False
 
     def _listen_forever(self) -> None:
         import psycopg
 
         pause = RECONNECT_SECONDS
-        while True:
+        while not self._stopped.is_set():
             try:
                 with psycopg.connect(autocommit=True, **self.connect_args) as connection:
-                    connection.execute(f"LISTEN {CHANNEL}")
-                    with self._lock:
-                        self._epoch += 1
-                        self._listening = True
+                    self._listen(connection)
                     if pause > RECONNECT_SECONDS:
                         log.warning("change signal: listening again")
                     pause = RECONNECT_SECONDS
@@ -172,20 +180,52 @@ class PostgresNotifications:
                     log.warning(
                         "change signal: not listening (%s); pages read the database",
                         error,
-                        exc_info=not isinstance(error, psycopg.Error),
+                        exc_info=not isinstance(error, psycopg.Error | DeafListener),
                     )
                 pause = min(pause * 2, MAX_RECONNECT_SECONDS)
             finally:
                 self._listening = False
-            time.sleep(pause)
+            self._stopped.wait(pause)
+
+    def _listen(self, connection) -> None:
+        """Listen, and trust the connection only once its own echo has come back."""
+        connection.execute(f"LISTEN {CHANNEL}")
+        connection.execute(f"LISTEN {self._echo}")
+        self._round(connection)
+        with self._lock:
+            self._epoch += 1
+            self._listening = not self._stopped.is_set()
 
     def _count_notifications(self, connection) -> None:
-        while True:
-            for _ in connection.notifies(timeout=LIVENESS_SECONDS):
+        while not self._stopped.is_set():
+            self._round(connection)
+
+    def _round(self, connection) -> None:
+        """Count the article notifications of one round; raise if the echo did not return.
+
+        Proving that notifications reach the listener, not only that its connection answers,
+        catches a silently dropped connection and a pooler that does not relay them
+        (PgBouncer in transaction mode), where it would otherwise wait while pages go stale.
+        """
+        self._ping(connection, self._echo)
+        heard = False
+        # The whole round, never leaving early: psycopg drops the rest of a batch of
+        # notifications when its generator is left in the middle of one.
+        for notification in connection.notifies(timeout=LIVENESS_SECONDS):
+            if notification.channel == CHANNEL:
                 with self._lock:
                     self._count += 1
-            # Notifications arriving meanwhile wait in psycopg's backlog for the next round.
-            connection.execute("SELECT 1")
+            else:
+                heard = True
+        if not heard:
+            raise DeafListener(f"no echo on {self._echo} within {LIVENESS_SECONDS} s")
+
+    def _ping(self, connection, echo: str) -> None:
+        connection.execute(f"NOTIFY {echo}")
+
+
+class DeafListener(Exception):
+    """The listener's own notification did not come back: it cannot be trusted to hear others."""
 
 
 _listeners: dict[str, PostgresNotifications] = {}

@@ -222,3 +222,28 @@ def test_postgres_listener_comes_back_after_losing_its_connection(app):
     assert killed
     # Notifications sent while it was away are lost: the token must not come back the same.
     wait_for(lambda: signal.token() not in (None, before))
+
+
+class DeafNotifications(PostgresNotifications):
+    """A listener behind something that swallows notifications: its echo never returns."""
+
+    def _ping(self, connection, echo: str) -> None:
+        pass
+
+
+def test_postgres_listener_that_hears_nothing_is_not_trusted(app, monkeypatch):
+    url = make_url(postgres_app_url(app))
+    monkeypatch.setattr(change_signal, "LIVENESS_SECONDS", 0.2)
+    monkeypatch.setattr(change_signal, "RECONNECT_SECONDS", 0.05)
+    deaf, hearing = DeafNotifications(url), PostgresNotifications(url)
+    try:
+        wait_for(hearing.token)
+        for _ in range(20):  # a few of its rounds: it never trusts what it cannot hear
+            assert deaf.token() is None
+            time.sleep(0.1)
+        assert hearing.token() is not None
+        assert hearing._epoch == 1
+    finally:
+        deaf.stop()
+        hearing.stop()
+    assert hearing.token() is None
