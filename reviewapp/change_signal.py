@@ -7,14 +7,15 @@ token, and reads again only when the token moved:
 
 - on PostgreSQL a trigger on `article` sends a NOTIFY that a listener thread in each worker
   counts, so a change made by any worker or host moves every worker's token within the
-  notification's delivery time (0.2 ms here, benchmarks/signal_delay.py);
+  notification's delivery time (under a millisecond here, benchmarks/signal_delay.py);
 - on an SQLite file the header's file change counter, which SQLite bumps on every commit in
   rollback-journal mode, is read with one `pread` (a file copied over the database by hand
   is noticed within a second);
 - a commit in this process moves the token at once, before any notification arrives.
 
-When the signal cannot be trusted (listener not connected, SQLite in WAL mode or in
-memory) `token()` answers None and callers read the database as before.
+When the signal cannot be trusted (listener not connected, or its own echo NOTIFY did not
+come back within a round; SQLite in WAL mode or in memory) `token()` answers None and
+callers read the database as before.
 """
 
 import logging
