@@ -321,6 +321,8 @@ def count_queries(app):
 class ManualSignal:
     """A change signal the test moves by hand, standing in for NOTIFY or SQLite's counter."""
 
+    kind = "manual"
+
     def __init__(self) -> None:
         self.moves = 0
         self.known = True
