@@ -8,7 +8,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
-from flask import Flask, current_app
+from flask import Flask
 
 
 class PageCache:
@@ -38,8 +38,8 @@ class PageCache:
             self._entries.clear()
 
 
-def page_cache() -> PageCache:
-    return current_app.extensions["page_cache"]
+def page_cache(app: Flask) -> PageCache:
+    return app.extensions["page_cache"]
 
 
 def init_app(app: Flask) -> None:

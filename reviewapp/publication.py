@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 
-from flask import current_app
+from flask import Flask
 from markupsafe import Markup
 from sqlalchemy import bindparam, literal_column, select, union_all
 from sqlalchemy.orm import aliased
@@ -136,14 +136,14 @@ _PAGE_STATE = select(Article.id, Article.public_revision, Article.public_changed
 KEPT_STATES = 4096
 
 
-def page_state(slug: str) -> PageState | None:
+def page_state(slug: str, app: Flask) -> PageState | None:
     """Return what a public page's cache key and validators depend on.
 
     This is every reader's hot path: while the change signal says no article changed, the
     state read last time is the answer, with no query. Otherwise one small query, on a
     plain connection rather than the ORM session.
     """
-    extensions = current_app.extensions
+    extensions = app.extensions
     token = change_token(extensions["change_signal"])
     kept: dict[str, tuple[Hashable, PageState | None]] = extensions.setdefault("page_states", {})
     if token is not None and (seen := kept.get(slug)) is not None and seen[0] == token:

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from flask import (
     Blueprint,
+    Flask,
     abort,
     current_app,
     make_response,
@@ -63,7 +64,7 @@ class ReaderRequest:
     if_none_match: str | None
 
     @classmethod
-    def parse(cls) -> "ReaderRequest":
+    def parse(cls, app: Flask) -> "ReaderRequest":
         # One context lookup instead of one per attribute: every reader's request runs this.
         incoming = request._get_current_object()
         args = incoming.args if incoming.query_string else {}
@@ -83,7 +84,7 @@ class ReaderRequest:
             audience=audience,
             chosen=chosen,
             as_of=_present(args, "as_of"),
-            has_session=current_app.config["SESSION_COOKIE_NAME"] in incoming.cookies,
+            has_session=app.config["SESSION_COOKIE_NAME"] in incoming.cookies,
             if_none_match=incoming.environ.get("HTTP_IF_NONE_MATCH"),
         )
 
@@ -217,9 +218,11 @@ def _as_of(raw: str | None) -> datetime | None:
 @bp.get("/articles/<slug>")
 def article(slug: str):
     """Show an article in the reader's chosen wording."""
-    reader = ReaderRequest.parse()
+    # Every reader's request comes here: the app is looked up once, not in each helper.
+    app = current_app._get_current_object()
+    reader = ReaderRequest.parse(app)
     audience = reader.audience
-    state = page_state(slug)
+    state = page_state(slug, app)
     if state is None:
         abort(404, f"There is no article at /articles/{slug}.")
     as_of = _as_of(reader.as_of)
@@ -230,14 +233,13 @@ def article(slug: str):
         response.headers["Cache-Control"] = "private, no-store"
         return _remember(response, reader)
     key = _page_key(state, audience)
-    app = current_app._get_current_object()
     validators = _validators(key, state.public_changed_at, app.config["PUBLIC_PAGE_MAX_AGE"])
     if reader.revalidates(validators.etag):
         not_modified = app.response_class(
             status=304, headers=validators.not_modified, content_type=HTML
         )
         return _remember(not_modified, reader)
-    body = page_cache().get_or_render(
+    body = page_cache(app).get_or_render(
         key, lambda: _render_article(_assemble(state, audience)).encode()
     )
     return _remember(app.response_class(body, headers=validators.full, content_type=HTML), reader)
