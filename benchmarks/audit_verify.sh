@@ -23,7 +23,7 @@ fi
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 .venv/bin/flask db upgrade >/dev/null 2>&1
-.venv/bin/flask bench seed --sections 5 --versions 2 --events "$EVENTS" 2>/dev/null \
+.venv/bin/python benchmarks/seed.py --sections 5 --versions 2 --events "$EVENTS" 2>/dev/null \
   | grep -v '^Sections of\|^Audit events$' >&2
 
 started=$(date +%s.%N)
@@ -46,5 +46,5 @@ echo "|---|---|---|---|---|---|"
 printf '| %s | %s | %s | %s | intact | %s |\n' \
   "$(sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$events")" "$seconds" "$wall" "$rate" "$database"
 echo
-echo "flask bench seed --sections 5 --versions 2 --events $EVENTS; $(nproc) cores;" \
+echo "benchmarks/seed.py --sections 5 --versions 2 --events $EVENTS; $(nproc) cores;" \
   "load average $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after."

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _setup import summarise, table  # noqa: E402
 
-from reviewapp.domain.hashing import content_hash  # noqa: E402
+from reviewapp.rules.hashing import content_hash  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/reviewapp_load"
 PROTECTED_DATABASES = frozenset({"test", "postgres", "template0", "template1"})

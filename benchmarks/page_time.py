@@ -11,8 +11,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _setup import bench_app, db, summarise, table  # noqa: E402
 
-from reviewapp.bench import refresh_planner_statistics, seed_article  # noqa: E402
-from reviewapp.demo import load_demo  # noqa: E402
+from benchmarks.seed import refresh_planner_statistics, seed_article  # noqa: E402
+from reviewapp.cli.demo import load_demo  # noqa: E402
 
 CASES = [  # (label, slug, sections, versions per section)
     ("seed article (12 sections)", "necrotic-metastatic-tumor", None, None),

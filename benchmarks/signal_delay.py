@@ -15,9 +15,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _setup import bench_app, summarise, table  # noqa: E402
 
-from reviewapp.change_signal import change_token  # noqa: E402
-from reviewapp.demo import load_demo  # noqa: E402
+from reviewapp.cli.demo import load_demo  # noqa: E402
 from reviewapp.extensions import db  # noqa: E402
+from reviewapp.web.change_signal import change_token  # noqa: E402
 
 RUNS = 200
 

@@ -20,14 +20,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import summarise, table  # noqa: E402
 from load_run import load_average, recreate_database  # noqa: E402
 
+from benchmarks.seed import seed_events  # noqa: E402
 from reviewapp import create_app  # noqa: E402
-from reviewapp.bench import seed_events  # noqa: E402
-from reviewapp.demo import SEED_SLUG, load_demo  # noqa: E402
-from reviewapp.domain.states import Role  # noqa: E402
+from reviewapp.cli.demo import SEED_SLUG, load_demo  # noqa: E402
 from reviewapp.domain.tokens import issue_token  # noqa: E402
 from reviewapp.domain.users import create_user  # noqa: E402
 from reviewapp.extensions import db  # noqa: E402
 from reviewapp.models import AuditEvent  # noqa: E402
+from reviewapp.rules.states import Role  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/reviewapp_latency"
 PASSWORD = "latency-run-password-2026"  # noqa: S105 - throwaway accounts in a throwaway database

@@ -22,18 +22,9 @@ def create_app(config: str | dict | None = None) -> Flask:
         hops = app.config["PROXY_FIX_X_FOR"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from reviewapp import (
-        audit_cli,
-        backup,
-        bench,
-        change_signal,
-        cli,
-        errors,
-        page_cache,
-        security,
-        templating,
-    )
+    from reviewapp import cli
     from reviewapp.extensions import csrf, db, login_manager, migrate
+    from reviewapp.web import change_signal, errors, page_cache, security, templating
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
@@ -45,17 +36,14 @@ def create_app(config: str | dict | None = None) -> Flask:
     page_cache.init_app(app)
     change_signal.init_app(app)
     cli.init_app(app)
-    audit_cli.init_app(app)
-    bench.init_app(app)
-    backup.init_app(app)
 
-    from reviewapp.admin import views as admin_views
-    from reviewapp.api import views as api_views
-    from reviewapp.auth import views as auth_views
-    from reviewapp.board import views as board_views
-    from reviewapp.editor import views as editor_views
-    from reviewapp.ops import views as ops_views
-    from reviewapp.public import views as public_views
+    from reviewapp.blueprints.admin import views as admin_views
+    from reviewapp.blueprints.api import views as api_views
+    from reviewapp.blueprints.auth import views as auth_views
+    from reviewapp.blueprints.board import views as board_views
+    from reviewapp.blueprints.editor import views as editor_views
+    from reviewapp.blueprints.ops import views as ops_views
+    from reviewapp.blueprints.public import views as public_views
 
     app.register_blueprint(public_views.bp)
     app.register_blueprint(ops_views.bp)

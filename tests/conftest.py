@@ -11,15 +11,15 @@ from flask import Flask, g, request_started
 from sqlalchemy import create_engine, event, text
 
 from reviewapp import create_app
-from reviewapp.content_files import ArticleFiles, SectionText
 from reviewapp.domain.content import import_article
 from reviewapp.domain.signoffs import MEANINGS, sign_version
-from reviewapp.domain.states import Action, Audience, Role
 from reviewapp.domain.users import create_user
 from reviewapp.domain.versions import latest_version, submit_version
 from reviewapp.domain.workflow import apply_action
 from reviewapp.extensions import db
 from reviewapp.models import Article, Section, User
+from reviewapp.rules.states import Action, Audience, Role
+from reviewapp.text.content_files import ArticleFiles, SectionText
 
 TEST_PASSWORD = "correct horse battery"
 NO_POSTGRES = "PostgreSQL not configured: set POSTGRES_URL or TEST_DATABASE_URL"

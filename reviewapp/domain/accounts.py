@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from reviewapp.columns import utcnow
 from reviewapp.domain import audit
 from reviewapp.domain.errors import (
     PermissionDenied,
@@ -15,9 +14,10 @@ from reviewapp.domain.errors import (
     TransitionNotAllowed,
     ValidationError,
 )
-from reviewapp.domain.states import Role
 from reviewapp.extensions import db
 from reviewapp.models import SignInAttempt, User, UserRole
+from reviewapp.rules.clock import utcnow
+from reviewapp.rules.states import Role
 
 SIGN_IN = "auth.sign_in"
 # Failed attempts allowed in the window, per account and per network address.

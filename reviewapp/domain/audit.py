@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy import Row, select, text
 
-from reviewapp.columns import utcnow
 from reviewapp.domain.errors import DomainError
 from reviewapp.extensions import db
 from reviewapp.models import AuditEvent, User
 from reviewapp.models.audit import GENESIS_HASH
+from reviewapp.rules.clock import utcnow
 
 DONE = "done"
 REFUSED = "refused"

@@ -1,6 +1,5 @@
 """Comments on a version, and their resolution."""
 
-from reviewapp.columns import utcnow
 from reviewapp.domain import audit
 from reviewapp.domain.errors import (
     PermissionDenied,
@@ -8,9 +7,10 @@ from reviewapp.domain.errors import (
     ValidationError,
     on_version,
 )
-from reviewapp.domain.states import Role
 from reviewapp.extensions import db
 from reviewapp.models import Comment, User, Version
+from reviewapp.rules.clock import utcnow
+from reviewapp.rules.states import Role
 
 MAX_COMMENT_LENGTH = 10_000
 

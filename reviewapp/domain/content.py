@@ -5,13 +5,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from reviewapp.content_files import REFERENCE_FIELDS, ArticleFiles, SectionText
 from reviewapp.domain import audit
 from reviewapp.domain.errors import PermissionDenied
-from reviewapp.domain.states import Audience, Role
 from reviewapp.domain.versions import latest_version, submit_version
 from reviewapp.extensions import db
 from reviewapp.models import Article, ArticleAuthor, Reference, Section, User, Version
+from reviewapp.rules.states import Audience, Role
+from reviewapp.text.content_files import REFERENCE_FIELDS, ArticleFiles, SectionText
 
 ARTICLE_FIELDS = (
     "title",

@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from reviewapp.columns import utcnow
 from reviewapp.domain import audit
 from reviewapp.domain.errors import (
     PermissionDenied,
@@ -13,10 +12,11 @@ from reviewapp.domain.errors import (
     ValidationError,
     on_version,
 )
-from reviewapp.domain.states import Role, State
 from reviewapp.domain.workflow import lock_version, move, publish
 from reviewapp.extensions import db
 from reviewapp.models import AuditEvent, Objection, Signoff, User, Version
+from reviewapp.rules.clock import utcnow
+from reviewapp.rules.states import Role, State
 
 MEANINGS = ("Approved for publication", "Reviewed, no objection")
 SIGNER_ROLE = "Medical Advisory Board member"

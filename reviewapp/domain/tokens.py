@@ -5,12 +5,12 @@ import secrets
 
 from sqlalchemy import select
 
-from reviewapp.columns import utcnow
 from reviewapp.domain import audit
 from reviewapp.domain.errors import PermissionDenied, TransitionNotAllowed
-from reviewapp.domain.states import Role
 from reviewapp.extensions import db
 from reviewapp.models import ApiToken, User
+from reviewapp.rules.clock import utcnow
+from reviewapp.rules.states import Role
 
 TOKEN_PREFIX = "rvw_"  # noqa: S105 - a marker, not a secret
 

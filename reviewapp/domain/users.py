@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from reviewapp.domain import audit
 from reviewapp.domain.errors import PermissionDenied, TransitionNotAllowed, ValidationError
-from reviewapp.domain.states import Role
 from reviewapp.extensions import db
 from reviewapp.models import User, UserRole
+from reviewapp.rules.states import Role
 
 MIN_PASSWORD_LENGTH = 12
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -2,16 +2,16 @@
 
 from sqlalchemy import select
 
-from reviewapp import markdown
-from reviewapp.columns import utcnow
 from reviewapp.domain import audit
 from reviewapp.domain.errors import PermissionDenied, StaleVersion, ValidationError
-from reviewapp.domain.hashing import content_hash
-from reviewapp.domain.states import PENDING_STATES, Audience, Role, State
 from reviewapp.domain.workflow import move
 from reviewapp.extensions import db
 from reviewapp.models import Reference, Section, User, Version, VersionCitation
 from reviewapp.models.section import SUMMARY_KEY
+from reviewapp.rules.clock import utcnow
+from reviewapp.rules.hashing import content_hash
+from reviewapp.rules.states import PENDING_STATES, Audience, Role, State
+from reviewapp.text import markdown
 
 SUBMIT = "version.submit"
 HUMAN = "human"

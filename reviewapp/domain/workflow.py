@@ -4,7 +4,6 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from reviewapp.columns import utcnow
 from reviewapp.domain import audit
 from reviewapp.domain.errors import (
     PermissionDenied,
@@ -12,9 +11,10 @@ from reviewapp.domain.errors import (
     ValidationError,
     on_version,
 )
-from reviewapp.domain.states import Action, Audience, State, allowed_actions, transition_for
 from reviewapp.extensions import db
 from reviewapp.models import Comment, User, Version, VersionTransition
+from reviewapp.rules.clock import utcnow
+from reviewapp.rules.states import Action, Audience, State, allowed_actions, transition_for
 
 
 def move(

@@ -5,9 +5,10 @@ from datetime import datetime
 from sqlalchemy import DDL, ForeignKey, Integer, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from reviewapp.columns import UTCDateTime, utcnow
-from reviewapp.domain.states import PublicationPolicy
 from reviewapp.extensions import db
+from reviewapp.models.types import UTCDateTime
+from reviewapp.rules.clock import utcnow
+from reviewapp.rules.states import PublicationPolicy
 
 
 class Article(db.Model):

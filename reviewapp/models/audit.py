@@ -5,8 +5,9 @@ from datetime import datetime
 from sqlalchemy import DDL, ForeignKey, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reviewapp.columns import UTCDateTime, utcnow
 from reviewapp.extensions import db
+from reviewapp.models.types import UTCDateTime
+from reviewapp.rules.clock import utcnow
 
 GENESIS_HASH = "0" * 64
 

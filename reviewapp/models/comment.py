@@ -5,9 +5,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from reviewapp.columns import UTCDateTime, utcnow
 from reviewapp.extensions import db
+from reviewapp.models.types import UTCDateTime
 from reviewapp.models.user import User
+from reviewapp.rules.clock import utcnow
 
 
 class Comment(db.Model):

@@ -3,9 +3,9 @@
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from reviewapp.domain.states import Audience
 from reviewapp.extensions import db
 from reviewapp.models.article import Article
+from reviewapp.rules.states import Audience
 
 SUMMARY_KEY = "summary"
 

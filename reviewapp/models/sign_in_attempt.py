@@ -5,8 +5,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from reviewapp.columns import UTCDateTime, utcnow
 from reviewapp.extensions import db
+from reviewapp.models.types import UTCDateTime
+from reviewapp.rules.clock import utcnow
 
 
 class SignInAttempt(db.Model):

@@ -7,9 +7,10 @@ from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from reviewapp.columns import UTCDateTime, utcnow
-from reviewapp.domain.states import Role
 from reviewapp.extensions import db
+from reviewapp.models.types import UTCDateTime
+from reviewapp.rules.clock import utcnow
+from reviewapp.rules.states import Role
 
 
 class User(UserMixin, db.Model):

@@ -5,12 +5,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from reviewapp.columns import UTCDateTime, utcnow
-from reviewapp.domain.states import Audience, State
 from reviewapp.extensions import db
 from reviewapp.models.article import Reference
 from reviewapp.models.section import Section
+from reviewapp.models.types import UTCDateTime
 from reviewapp.models.user import User
+from reviewapp.rules.clock import utcnow
+from reviewapp.rules.states import Audience, State
 
 
 class Version(db.Model):

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from reviewapp import create_app
-from reviewapp.demo import load_demo
+from reviewapp.cli.demo import load_demo
 from reviewapp.domain.tokens import issue_token
 from reviewapp.extensions import db
 from reviewapp.models import User

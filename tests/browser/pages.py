@@ -3,7 +3,7 @@
 import re
 from typing import NamedTuple
 
-from reviewapp.demo import DEMO_ACCOUNTS, SEED_SLUG
+from reviewapp.cli.demo import DEMO_ACCOUNTS, SEED_SLUG
 
 
 class PageType(NamedTuple):

@@ -11,7 +11,7 @@ import flask_migrate
 import pytest
 
 from reviewapp import create_app
-from reviewapp.demo import load_demo
+from reviewapp.cli.demo import load_demo
 from reviewapp.extensions import db
 from tests.browser.conftest import TIMEOUT_MS, LiveServer, sign_in
 from tests.browser.pages import PASSWORDS, SEED

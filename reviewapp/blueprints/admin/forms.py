@@ -1,0 +1,41 @@
+"""Admin forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from reviewapp.domain.users import MIN_PASSWORD_LENGTH
+from reviewapp.rules.states import Role
+
+ROLE_CHOICES = [
+    SelectChoice(Role.CONTRIBUTOR.value, "Contributor: drafts and submits wording"),
+    SelectChoice(Role.EDITOR.value, "Medical editor: reviews and approves"),
+    SelectChoice(Role.BOARD.value, "Board member: signs off and audits"),
+    SelectChoice(Role.ADMIN.value, "Admin: manages accounts and site texts"),
+]
+
+
+class RoleCheckboxes(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CreateUserForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
+    credentials = StringField("Credentials", validators=[Length(max=200)])
+    password = PasswordField(
+        "Initial password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)],
+    )
+    roles = RoleCheckboxes("Roles", choices=ROLE_CHOICES)
+
+
+class RolesForm(FlaskForm):
+    roles = RoleCheckboxes("Roles", choices=ROLE_CHOICES)
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only its CSRF token is checked."""

@@ -1,0 +1,122 @@
+"""Read queries of the API, each a fixed number of statements whatever the history's depth."""
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
+
+from reviewapp.blueprints.api.serializers import section_status, version_summary
+from reviewapp.extensions import db
+from reviewapp.models import Comment, Section, Version, VersionCitation, VersionTransition
+from reviewapp.rules.states import Audience
+
+_VERSION_LOADING = (
+    joinedload(Version.author),
+    selectinload(Version.citations).joinedload(VersionCitation.reference),
+)
+
+
+def load_version(version_id: int) -> Version | None:
+    """Return a version with its author, place and citations loaded."""
+    return db.session.scalar(
+        select(Version)
+        .where(Version.id == version_id)
+        .options(*_VERSION_LOADING, joinedload(Version.section).joinedload(Section.article))
+    )
+
+
+def chain(section: Section, audience: Audience) -> list[Version]:
+    """Return every version of one (section, audience) chain, newest first."""
+    return list(
+        db.session.scalars(
+            select(Version)
+            .where(Version.section_id == section.id, Version.audience == audience.value)
+            .order_by(Version.number.desc())
+            .options(*_VERSION_LOADING)
+        ).unique()
+    )
+
+
+def history(version: Version) -> list[VersionTransition]:
+    """Return the workflow steps taken on a version, oldest first."""
+    return list(
+        db.session.scalars(
+            select(VersionTransition)
+            .where(VersionTransition.version_id == version.id)
+            .order_by(VersionTransition.created_at, VersionTransition.id)
+            .options(joinedload(VersionTransition.actor))
+        )
+    )
+
+
+def comments(version: Version) -> list[Comment]:
+    """Return the comments on one exact version, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Comment)
+            .where(Comment.version_id == version.id)
+            .order_by(Comment.created_at, Comment.id)
+            .options(joinedload(Comment.author), joinedload(Comment.resolved_by))
+        )
+    )
+
+
+def section_statuses(article_id: int) -> list[dict[str, Any]]:
+    """Return each section with its published and newest version per audience, in two queries."""
+    clinician, patient = aliased(Version), aliased(Version)
+    sections = db.session.execute(
+        select(
+            Section.id,
+            Section.key,
+            Section.level,
+            Section.position,
+            clinician.id.label("clinician_id"),
+            clinician.number.label("clinician_number"),
+            clinician.state.label("clinician_state"),
+            patient.id.label("patient_id"),
+            patient.number.label("patient_number"),
+            patient.state.label("patient_state"),
+        )
+        .select_from(Section)
+        .outerjoin(clinician, clinician.id == Section.published_clinician_id)
+        .outerjoin(patient, patient.id == Section.published_patient_id)
+        .where(Section.article_id == article_id)
+        .order_by(Section.position)
+    ).all()
+    newest_numbers = (
+        select(Version.section_id, Version.audience, func.max(Version.number).label("number"))
+        .join(Section, Section.id == Version.section_id)
+        .where(Section.article_id == article_id)
+        .group_by(Version.section_id, Version.audience)
+        .subquery()
+    )
+    newest = {
+        (row.section_id, row.audience): version_summary(row.id, row.number, row.state)
+        for row in db.session.execute(
+            select(
+                Version.section_id, Version.audience, Version.id, Version.number, Version.state
+            ).join(
+                newest_numbers,
+                (Version.section_id == newest_numbers.c.section_id)
+                & (Version.audience == newest_numbers.c.audience)
+                & (Version.number == newest_numbers.c.number),
+            )
+        )
+    }
+    statuses = []
+    for row in sections:
+        published = {
+            Audience.CLINICIAN: (row.clinician_id, row.clinician_number, row.clinician_state),
+            Audience.PATIENT: (row.patient_id, row.patient_number, row.patient_state),
+        }
+        chains = {
+            audience: {
+                "published": version_summary(*published[audience])
+                if published[audience][0] is not None
+                else None,
+                "newest": newest.get((row.id, audience.value)),
+            }
+            for audience in Audience
+        }
+        statuses.append(section_status(row.key, row.level, row.position, chains))
+    return statuses

@@ -1,0 +1,295 @@
+"""Public pages: the article index, an article for its reader's audience, the policy."""
+
+import contextlib
+import functools
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+from werkzeug.http import http_date, parse_etags, quote_etag
+
+from reviewapp.extensions import db
+from reviewapp.models import Article, Section, User, Version
+from reviewapp.readmodels.publication import ArticlePage, PageState, assemble_page, page_state
+from reviewapp.readmodels.site_texts import site_text
+from reviewapp.rules.clock import utcnow
+from reviewapp.rules.states import Audience, Role, State
+from reviewapp.text import markdown
+from reviewapp.web.page_cache import page_cache
+
+bp = Blueprint("public", __name__)
+
+AUDIENCE_COOKIE = "audience"
+AUDIENCE_CHOICES = (
+    (Audience.CLINICIAN, "Healthcare professional"),
+    (Audience.PATIENT, "Patient or caregiver"),
+)
+ONE_YEAR = 365 * 24 * 3600
+# Given whole: Werkzeug would otherwise build it from the mimetype on every response.
+HTML = "text/html; charset=utf-8"
+
+
+def _present(values, name: str) -> str | None:
+    # Werkzeug's MultiDict.get raises and catches an exception for a missing key, and on
+    # the readers' hot path most keys are missing.
+    return values[name] if name in values else None  # noqa: SIM401
+
+
+@dataclass(slots=True)  # not frozen: a frozen dataclass is slower to build, on every request
+class ReaderRequest:
+    """What a reader's request asks of an article page, read from the request once."""
+
+    audience: Audience
+    # The query string chose the audience: the answer remembers it in a cookie.
+    chosen: bool
+    as_of: str | None
+    # Only a request with a session cookie can be signed in or carry a flashed message.
+    has_session: bool
+    if_none_match: str | None
+
+    @classmethod
+    def parse(cls, app: Flask) -> "ReaderRequest":
+        # One context lookup instead of one per attribute: every reader's request runs this.
+        incoming = request._get_current_object()
+        args = incoming.args if incoming.query_string else {}
+        audience, chosen = Audience.CLINICIAN, False
+        asked = _present(args, "audience")
+        if asked is not None:
+            try:
+                audience, chosen = Audience(asked), True
+            except ValueError:
+                abort(400, f"Unknown audience {asked!r}: use 'clinician' or 'patient'.")
+        else:
+            remembered = _present(incoming.cookies, AUDIENCE_COOKIE)
+            if remembered is not None:
+                with contextlib.suppress(ValueError):  # a stale cookie falls back
+                    audience = Audience(remembered)
+        return cls(
+            audience=audience,
+            chosen=chosen,
+            as_of=_present(args, "as_of"),
+            has_session=app.config["SESSION_COOKIE_NAME"] in incoming.cookies,
+            if_none_match=incoming.environ.get("HTTP_IF_NONE_MATCH"),
+        )
+
+    def revalidates(self, etag: str) -> bool:
+        """Return whether the reader's If-None-Match names this ETag."""
+        if self.if_none_match is None:
+            return False
+        # Revalidating clients send back exactly the ETag they were given; parse anything else.
+        return self.if_none_match == f'"{etag}"' or parse_etags(self.if_none_match).contains(etag)
+
+    @property
+    def personal(self) -> bool:
+        """Whether the page shows something of this reader's own: an account or a message.
+
+        Such a page is never cached or shared: a cached page must be the same for every
+        reader. Both live in the session, and loading it costs more than the rest of a
+        cached page, so a request without its cookie is settled without it.
+        """
+        if not self.has_session:
+            return False
+        return current_user.is_authenticated or bool(session.get("_flashes"))
+
+
+def _remember(response, reader: ReaderRequest):
+    if reader.chosen:
+        response.set_cookie(
+            AUDIENCE_COOKIE,
+            reader.audience.value,
+            max_age=ONE_YEAR,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+        )
+    return response
+
+
+def _page_key(state: PageState, audience: Audience) -> tuple:
+    # The day is part of it: "review overdue" turns on by date, with no change in the data.
+    return (state.id, state.public_revision, audience.value, utcnow().date().isoformat())
+
+
+def _etag(key: tuple) -> str:
+    article_id, revision, audience, day = key
+    return f"a{article_id}-r{revision}-{audience}-{day.replace('-', '')}"
+
+
+class Validators(NamedTuple):
+    etag: str
+    # For a 200: the validators and what lets shared caches keep the page.
+    full: tuple[tuple[str, str], ...]
+    # For a 304: RFC 9110 15.4.5 asks for ETag, Cache-Control and Vary, and no other
+    # metadata when an ETag is there.
+    not_modified: tuple[tuple[str, str], ...]
+
+
+@functools.lru_cache(maxsize=1024)
+def _validators(key: tuple, changed_at: datetime, max_age: int) -> Validators:
+    """Return a page's strong ETag and the headers that go with it.
+
+    Built once per page version: every reader's request sends the same ones.
+    """
+    etag = _etag(key)
+    revalidation = (
+        ("ETag", quote_etag(etag)),
+        ("Cache-Control", f"public, max-age={max_age}, must-revalidate"),
+        ("Vary", "Cookie"),
+    )
+    return Validators(etag, (*revalidation, ("Last-Modified", http_date(changed_at))), revalidation)
+
+
+def _json_ld(page: ArticlePage) -> Markup:
+    article = page.article
+    data = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "name": article.title,
+        "inLanguage": article.language,
+        "url": url_for("public.article", slug=article.slug, _external=True),
+        "medicalAudience": {
+            "@type": "MedicalAudience",
+            "audienceType": "Clinician" if page.audience is Audience.CLINICIAN else "Patient",
+        },
+        "author": [
+            {"@type": "Person", "name": author.name, "description": author.credentials}
+            for author in page.authors
+        ],
+        "reviewedBy": [
+            {"@type": "Person", "name": name}
+            for name in dict.fromkeys(r.name for r in [*page.reviewers, *page.board])
+        ],
+        "citation": [
+            {
+                "@type": "CreativeWork",
+                "name": ref.reference.title or f"Unidentified source ({ref.reference.key})",
+                **({"author": ref.reference.authors} if ref.reference.authors else {}),
+                **({"datePublished": str(ref.reference.year)} if ref.reference.year else {}),
+                **({"url": ref.reference.url} if ref.reference.url else {}),
+            }
+            for ref in page.references
+        ],
+    }
+    if page.last_updated:
+        data["lastReviewed"] = page.last_updated.date().isoformat()
+    # "</" inside a script element would end it early; JSON allows the escaped form.
+    text = json.dumps(data, ensure_ascii=False, indent=1).replace("</", "<\\/")
+    return Markup(text)  # noqa: S704 - JSON we built, with "</" escaped
+
+
+@bp.get("/")
+def index():
+    """List the published articles."""
+    articles = db.session.scalars(select(Article).order_by(Article.title)).all()
+    return render_template("public/index.html", articles=articles)
+
+
+def _as_of(raw: str | None) -> datetime | None:
+    """Return the past moment a board member asked to see, or None for the live page."""
+    if not raw:
+        return None
+    if not current_user.is_authenticated or not current_user.has_role(Role.BOARD):
+        abort(403, "Only Medical Advisory Board members can see past versions of a page.")
+    # An unencoded "+02:00" in a shared link arrives as " 02:00".
+    raw = re.sub(r" (\d{2}:?\d{2})$", r"+\1", raw)
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        abort(400, f"as_of must be an ISO 8601 time such as 2026-01-31T09:00:00Z, not {raw!r}.")
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@bp.get("/articles/<slug>")
+def article(slug: str):
+    """Show an article in the reader's chosen wording."""
+    # Every reader's request comes here: the app is looked up once, not in each helper.
+    app = current_app._get_current_object()
+    reader = ReaderRequest.parse(app)
+    audience = reader.audience
+    state = page_state(slug, app)
+    if state is None:
+        abort(404, f"There is no article at /articles/{slug}.")
+    as_of = _as_of(reader.as_of)
+    if as_of is not None:
+        return _archived_page(state, audience, as_of)
+    if reader.personal:
+        response = make_response(_render_article(_assemble(state, audience)))
+        response.headers["Cache-Control"] = "private, no-store"
+        return _remember(response, reader)
+    key = _page_key(state, audience)
+    validators = _validators(key, state.public_changed_at, app.config["PUBLIC_PAGE_MAX_AGE"])
+    if reader.revalidates(validators.etag):
+        not_modified = app.response_class(
+            status=304, headers=validators.not_modified, content_type=HTML
+        )
+        return _remember(not_modified, reader)
+    body = page_cache(app).get_or_render(
+        key, lambda: _render_article(_assemble(state, audience)).encode()
+    )
+    return _remember(app.response_class(body, headers=validators.full, content_type=HTML), reader)
+
+
+def _assemble(state: PageState, audience: Audience, as_of: datetime | None = None) -> ArticlePage:
+    page = assemble_page(state.id, audience, as_of)
+    if page is None:  # deleted since its state was read
+        abort(404, "This article no longer exists.")
+    return page
+
+
+def _render_article(page: ArticlePage) -> str:
+    return render_template(
+        "public/article.html",
+        page=page,
+        article=page.article,
+        audience=page.audience,
+        audience_choices=AUDIENCE_CHOICES,
+        disclaimer=page.disclaimer,
+        json_ld=_json_ld(page),
+        steps=["Submitted", "Under Review", "Approved"],
+    )
+
+
+def _archived_page(state: PageState, audience: Audience, as_of: datetime):
+    """Show the page as published at a past moment; private, never cached."""
+    response = make_response(_render_article(_assemble(state, audience, as_of)))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/articles/<slug>/changelog")
+def changelog(slug: str):
+    """List the approved changes of an article by date."""
+    found = db.session.scalar(select(Article).where(Article.slug == slug))
+    if found is None:
+        abort(404, f"There is no article at /articles/{slug}.")
+    rows = db.session.execute(
+        select(Version, Section.key, User.name)
+        .join(Section, Section.id == Version.section_id)
+        .join(User, User.id == Version.author_id)
+        .where(Section.article_id == found.id, Version.state == State.APPROVED.value)
+        .order_by(Version.approved_at.desc())
+    )
+    return render_template("public/changelog.html", article=found, rows=list(rows))
+
+
+@bp.get("/editorial-policy")
+def editorial_policy():
+    """Show the editorial policy."""
+    policy = markdown.CitationNumbering().apply(markdown.render(site_text("editorial_policy")).html)
+    return render_template("public/editorial_policy.html", policy=policy)

@@ -1,0 +1,176 @@
+"""Demo accounts and the seed article with sections in every workflow state."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from reviewapp.domain.content import import_article
+from reviewapp.domain.signoffs import MEANINGS, sign_version
+from reviewapp.domain.users import create_user
+from reviewapp.domain.versions import latest_version
+from reviewapp.domain.workflow import apply_action
+from reviewapp.extensions import db
+from reviewapp.models import Article, Section, User
+from reviewapp.rules.states import Action, Audience, Role
+from reviewapp.text.content_files import ContentError, article_folders, read_article
+
+SEED_SLUG = "necrotic-metastatic-tumor"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    name: str
+    credentials: str
+    roles: tuple[Role, ...]
+    password: str
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount(
+        "contributor@example.org",
+        "Camille Laurent",
+        "Medical writer",
+        (Role.CONTRIBUTOR,),
+        "contributor-demo-2026",
+    ),
+    DemoAccount(
+        "editor@example.org",
+        "Dr Hélène Moreau",
+        "MD, medical oncologist",
+        (Role.EDITOR,),
+        "editor-demo-2026",
+    ),
+    DemoAccount(
+        "editor2@example.org",
+        "Dr Marc Dubois",
+        "MD, radiation oncologist",
+        (Role.EDITOR,),
+        "editor2-demo-2026",
+    ),
+    DemoAccount(
+        "board@example.org",
+        "Pr Anne Lefèvre",
+        "MD, PhD, thoracic oncology",
+        (Role.BOARD,),
+        "board-demo-2026",
+    ),
+    DemoAccount(
+        "board2@example.org",
+        "Dr Youssef Benali",
+        "MD, surgical oncology",
+        (Role.BOARD,),
+        "board2-demo-2026",
+    ),
+    DemoAccount("admin@example.org", "Site Administrator", "", (Role.ADMIN,), "admin-demo-2026"),
+)
+
+# Where each section of the seed article is left, per audience.
+DEMO_PLAN = {
+    Audience.CLINICIAN: {
+        "approved": [
+            "summary",
+            "evaluation-initiale",
+            "strategie-therapeutique",
+            "cbnpc",
+            "cancers-colorectaux",
+        ],
+        # Approved by an editor, with one of the two board signatures required.
+        "awaiting_signoff": ["tumeurs-necrosantes"],
+        "under_review": ["metastases-cerebrales", "sarcomes"],
+    },
+    Audience.PATIENT: {
+        "approved": ["summary", "evaluation-initiale"],
+        "awaiting_signoff": [],
+        "under_review": ["strategie-therapeutique"],
+    },
+}
+
+
+def _account(spec: DemoAccount) -> tuple[User, bool]:
+    existing = db.session.scalar(select(User).where(User.email == spec.email))
+    if existing is not None:
+        return existing, False
+    user = create_user(
+        None,
+        email=spec.email,
+        name=spec.name,
+        credentials=spec.credentials,
+        roles=list(spec.roles),
+        password=spec.password,
+    )
+    return user, True
+
+
+def _walk_workflow(article: Article, editors: list[User], board: list[User]) -> None:
+    sections = {
+        section.key: section
+        for section in db.session.scalars(select(Section).where(Section.article_id == article.id))
+    }
+    for audience, plan in DEMO_PLAN.items():
+        keys = plan["approved"] + plan["awaiting_signoff"] + plan["under_review"]
+        for index, key in enumerate(keys):
+            section = sections.get(key)
+            version = latest_version(section, audience) if section else None
+            if version is None:
+                continue
+            editor = editors[index % len(editors)]
+            apply_action(editor, version, Action.START_REVIEW)
+            if key in plan["under_review"]:
+                continue
+            apply_action(editor, version, Action.APPROVE)
+            signers = board if key in plan["approved"] else board[:1]
+            for member in signers[: article.required_signoffs]:
+                sign_version(
+                    member,
+                    version,
+                    password=_password(member.email),
+                    meaning=MEANINGS[index % len(MEANINGS)],
+                )
+
+
+def _password(email: str) -> str:
+    return next(spec.password for spec in DEMO_ACCOUNTS if spec.email == email)
+
+
+def load_demo(content_dir: Path) -> str:
+    """Create what is missing of the demo and return what to tell the person running it."""
+    accounts = {spec.email: _account(spec) for spec in DEMO_ACCOUNTS}
+    contributor = accounts["contributor@example.org"][0]
+    editors = [accounts["editor@example.org"][0], accounts["editor2@example.org"][0]]
+    board = [accounts["board@example.org"][0], accounts["board2@example.org"][0]]
+    lines = []
+    for folder in article_folders(content_dir):
+        files = read_article(folder)
+        had_article = db.session.scalar(select(Article.id).where(Article.slug == files.slug))
+        report = import_article(contributor, files)
+        if had_article is None and files.slug == SEED_SLUG:
+            article = db.session.scalar(select(Article).where(Article.slug == files.slug))
+            _walk_workflow(article, editors, board)
+            lines.append(f"Imported {files.slug} and walked it through the workflow.")
+        elif report.changed_anything:
+            lines.append(f"Updated {files.slug} from {folder}.")
+        else:
+            lines.append(f"{files.slug} is already loaded.")
+    lines.append("")
+    lines.append("Demo accounts (email / password / roles):")
+    for spec in DEMO_ACCOUNTS:
+        created = "created" if accounts[spec.email][1] else "exists"
+        roles = ", ".join(role.value for role in spec.roles)
+        lines.append(f"  {spec.email:26} {spec.password:24} {roles} ({created})")
+    return "\n".join(lines)
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Create demo accounts and the seed article in every workflow state (safe to repeat)."""
+    content_dir = Path(current_app.config["CONTENT_DIR"])
+    try:
+        summary = load_demo(content_dir)
+    except ContentError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(summary)

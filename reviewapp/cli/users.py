@@ -1,0 +1,86 @@
+"""`flask users`: accounts and API tokens."""
+
+import sys
+
+import click
+
+from reviewapp.cli.common import fail_refused, user_by_email
+from reviewapp.domain.errors import DomainError
+from reviewapp.domain.tokens import issue_token, revoke_token
+from reviewapp.domain.users import create_user
+from reviewapp.extensions import db
+from reviewapp.models import ApiToken
+from reviewapp.rules.states import Role
+
+users_cli = click.Group("users", help="Manage accounts.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name, as printed on reviews and signatures.")
+@click.option("--credentials", default="", help="For example 'MD, oncologist'.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([role.value for role in Role]),
+    help="Repeat for several roles.",
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(
+    email: str, name: str, credentials: str, roles: tuple[str, ...], password_stdin: bool
+) -> None:
+    """Create an account with one or more roles."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(
+            None,
+            email=email,
+            name=name,
+            credentials=credentials,
+            roles=[Role(role) for role in roles],
+            password=password,
+        )
+    except DomainError as error:
+        fail_refused(None, error)
+    db.session.commit()
+    click.echo(f"Created {user.email} ({', '.join(sorted(roles))}).")
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="", help="What the token is for, e.g. 'drafting pipeline'.")
+def token_command(email: str, name: str) -> None:
+    """Issue an API token for the account EMAIL and print its secret, once."""
+    user = user_by_email(email)
+    try:
+        token, secret = issue_token(None, user, name)
+    except DomainError as error:
+        fail_refused(None, error)
+    db.session.commit()
+    # Only the secret goes to standard output, so that a script can capture it alone.
+    click.echo(
+        f"Token {token.id} for {user.email} ({token.prefix}…). "
+        "Store the secret now: it is not shown again.",
+        err=True,
+    )
+    click.echo(secret)
+
+
+@users_cli.command("revoke-token")
+@click.argument("token_id", type=int)
+def revoke_token_command(token_id: int) -> None:
+    """Revoke the API token TOKEN_ID; it stops working at once."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise click.ClickException(f"No API token {token_id}.")
+    try:
+        revoke_token(None, token)
+    except DomainError as error:
+        fail_refused(None, error)
+    db.session.commit()
+    click.echo(f"Revoked token {token.id} of {token.user.email} ({token.prefix}…).")

@@ -1,0 +1,465 @@
+"""Assemble the public page of an article for one audience from stored fragments.
+
+Three queries whatever the number of sections or the depth of history: the article with
+its authors, references and disclaimer; the sections with the wording their pointers
+publish and their pending versions (found by the state index); the editors' approvals and
+the counting board signatures. Markdown was rendered at submission; citations are numbered
+here by string substitution.
+"""
+
+import calendar
+from collections import defaultdict
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import NamedTuple
+
+from flask import Flask
+from markupsafe import Markup
+from sqlalchemy import bindparam, literal_column, select, union_all
+from sqlalchemy.orm import aliased
+
+from reviewapp.extensions import db
+from reviewapp.models import (
+    Article,
+    ArticleAuthor,
+    Reference,
+    Section,
+    Signoff,
+    SiteText,
+    User,
+    Version,
+    VersionTransition,
+)
+from reviewapp.models.section import SUMMARY_KEY
+from reviewapp.readmodels.history import published_as_of
+from reviewapp.readmodels.site_texts import DEFAULTS
+from reviewapp.readmodels.sql_json import json_rows, parse_rows
+from reviewapp.rules.clock import utcnow
+from reviewapp.rules.states import (
+    PENDING_STATES,
+    Action,
+    Audience,
+    PublicationPolicy,
+    ReviewStep,
+    State,
+)
+from reviewapp.text.markdown import CitationNumbering
+from reviewapp.web.change_signal import change_token
+
+
+@dataclass(frozen=True)
+class Review:
+    name: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A board member's signature as the page prints it."""
+
+    printed_name: str
+    role: str
+    meaning: str
+    signed_at: datetime
+
+
+@dataclass
+class PageSection:
+    key: str
+    level: int
+    heading: str
+    html: Markup
+    version: Version
+    pending: bool
+    # The patient page shows clinician wording because no patient wording is ready.
+    fallback: bool
+    reviews: list[Review] = field(default_factory=list)
+    signoffs: list[Signature] = field(default_factory=list)
+
+    @property
+    def is_summary(self) -> bool:
+        return self.key == SUMMARY_KEY
+
+    @property
+    def approved_at(self) -> datetime | None:
+        return None if self.pending else self.version.approved_at
+
+
+@dataclass(frozen=True)
+class PageReference:
+    number: int
+    reference: Reference
+
+
+@dataclass
+class ArticlePage:
+    article: Article
+    audience: Audience
+    authors: list[ArticleAuthor]
+    disclaimer: str
+    sections: list[PageSection]
+    references: list[PageReference]
+    step: ReviewStep
+    omitted: int  # sections left out because nothing approved exists under approved-only
+    last_updated: datetime | None
+    next_review_due: date | None
+    reviewers: list[Review]
+    board: list[Review]
+    as_of: datetime | None = None
+
+    @property
+    def has_pending(self) -> bool:
+        return any(section.pending for section in self.sections)
+
+    @property
+    def has_fallback(self) -> bool:
+        return any(section.fallback for section in self.sections)
+
+    @property
+    def review_overdue(self) -> bool:
+        return self.next_review_due is not None and self.next_review_due < utcnow().date()
+
+
+class PageState(NamedTuple):
+    id: int
+    public_revision: int
+    public_changed_at: datetime
+
+
+_PAGE_STATE = select(Article.id, Article.public_revision, Article.public_changed_at).where(
+    Article.slug == bindparam("slug")
+)
+
+
+# Slugs whose states a worker keeps; beyond this (slugs readers mistyped) it starts over.
+KEPT_STATES = 4096
+
+
+def page_state(slug: str, app: Flask) -> PageState | None:
+    """Return what a public page's cache key and validators depend on.
+
+    This is every reader's hot path: while the change signal says no article changed, the
+    state read last time is the answer, with no query. Otherwise one small query, on a
+    plain connection rather than the ORM session.
+    """
+    extensions = app.extensions
+    token = change_token(extensions["change_signal"])
+    kept: dict[str, tuple[Hashable, PageState | None]] = extensions.setdefault("page_states", {})
+    if token is not None and (seen := kept.get(slug)) is not None and seen[0] == token:
+        return seen[1]
+    # The token is read before the query: a change landing in between moves it again.
+    with db.engine.connect() as connection:
+        row = connection.execute(_PAGE_STATE, {"slug": slug}).first()
+    state = PageState(*row) if row else None
+    if token is not None:
+        if len(kept) >= KEPT_STATES:
+            kept.clear()
+        kept[slug] = (token, state)
+    return state
+
+
+def add_months(day: date, months: int) -> date:
+    """Return the same day `months` later, clamped to the end of a shorter month."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _article_front_matter(
+    article_id: int, audience: Audience
+) -> tuple[Article, list[ArticleAuthor], list[Reference], str] | None:
+    """Return the article with its authors, references and disclaimer: one query."""
+    dialect = db.engine.dialect.name
+    authors = select(
+        json_rows(
+            dialect,
+            position=ArticleAuthor.position,
+            name=ArticleAuthor.name,
+            credentials=ArticleAuthor.credentials,
+            disclosures=ArticleAuthor.disclosures,
+        )
+    ).where(ArticleAuthor.article_id == Article.id)
+    references = select(
+        json_rows(
+            dialect,
+            key=Reference.key,
+            position=Reference.position,
+            kind=Reference.kind,
+            title=Reference.title,
+            authors=Reference.authors,
+            year=Reference.year,
+            publisher=Reference.publisher,
+            url=Reference.url,
+            doi=Reference.doi,
+            pmid=Reference.pmid,
+            accessed=Reference.accessed,
+            note=Reference.note,
+        )
+    ).where(Reference.article_id == Article.id)
+    disclaimer_key = f"disclaimer.{audience.value}"
+    disclaimer = select(SiteText.body).where(SiteText.key == disclaimer_key)
+    row = db.session.execute(
+        select(
+            Article,
+            authors.scalar_subquery(),
+            references.scalar_subquery(),
+            disclaimer.scalar_subquery(),
+        ).where(Article.id == article_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    article, author_rows, reference_rows, stored_disclaimer = row
+    # Detached copies for display only: never added to the session, never written.
+    return (
+        article,
+        [ArticleAuthor(**author) for author in _by_position(parse_rows(author_rows))],
+        [Reference(**reference) for reference in _by_position(parse_rows(reference_rows))],
+        stored_disclaimer if stored_disclaimer is not None else DEFAULTS[disclaimer_key],
+    )
+
+
+def _by_position(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda row: row["position"])
+
+
+SectionWording = tuple[Section, Version | None, Version | None, list[Version]]
+
+
+def _sections_with_wording(article: Article) -> list[SectionWording]:
+    """Return each section with its published wordings and its pending versions: one query.
+
+    Published wording is reached through the section's pointers and pending wording through
+    the (state, section) index, so neither depends on the depth of history.
+    """
+    clinician, patient = aliased(Version), aliased(Version)
+    pending = select(
+        json_rows(
+            db.engine.dialect.name,
+            id=Version.id,
+            section_id=Version.section_id,
+            audience=Version.audience,
+            number=Version.number,
+            state=Version.state,
+            heading=Version.heading,
+            body_html=Version.body_html,
+            created_at=Version.created_at,
+        )
+    ).where(
+        Version.section_id == Section.id,
+        Version.state.in_([state.value for state in PENDING_STATES]),
+    )
+    rows = db.session.execute(
+        select(Section, clinician, patient, pending.scalar_subquery())
+        .outerjoin(clinician, clinician.id == Section.published_clinician_id)
+        .outerjoin(patient, patient.id == Section.published_patient_id)
+        .where(Section.article_id == article.id)
+        .order_by(Section.position)
+    )
+    # Pending versions are detached copies for display: never added to the session.
+    return [
+        (
+            section,
+            published_clinician,
+            published_patient,
+            [Version(**version) for version in parse_rows(pending_rows, times=("created_at",))],
+        )
+        for section, published_clinician, published_patient, pending_rows in rows
+    ]
+
+
+def _sections_published_at(article: Article, moment: datetime) -> list[SectionWording]:
+    """Return each section with the wording that was published at `moment` (two queries)."""
+    ids = published_as_of(article, moment)
+    versions = {
+        version.id: version
+        for version in db.session.scalars(select(Version).where(Version.id.in_(list(ids.values()))))
+    }
+    sections = db.session.scalars(
+        select(Section).where(Section.article_id == article.id).order_by(Section.position)
+    )
+    return [
+        (
+            section,
+            versions.get(ids.get((section.id, Audience.CLINICIAN.value))),
+            versions.get(ids.get((section.id, Audience.PATIENT.value))),
+            [],  # an archived page shows only what was published
+        )
+        for section in sections
+    ]
+
+
+def _newest_by_audience(versions: list[Version]) -> dict[Audience, Version | None]:
+    newest: dict[Audience, Version | None] = dict.fromkeys(Audience)
+    for version in versions:
+        audience = Audience(version.audience)
+        if newest[audience] is None or version.number > newest[audience].number:
+            newest[audience] = version
+    return newest
+
+
+def _reviews_and_signatures(
+    version_ids: list[int], as_of: datetime | None
+) -> tuple[dict[int, list[Review]], dict[int, list[Signature]]]:
+    """Return the editors' approvals and the counting board signatures per version: one query.
+
+    A signature counts only on the content hash it signed, and for an archived view only if
+    it was given by `as_of`.
+    """
+    reviews: dict[int, list[Review]] = defaultdict(list)
+    signatures: dict[int, list[Signature]] = defaultdict(list)
+    if not version_ids:
+        return reviews, signatures
+    approvals = (
+        select(
+            VersionTransition.version_id.label("version_id"),
+            literal_column("'approval'").label("kind"),
+            User.name.label("name"),
+            User.credentials.label("detail"),
+            literal_column("''").label("meaning"),
+            VersionTransition.created_at.label("at"),
+        )
+        .join(User, User.id == VersionTransition.actor_id)
+        .where(
+            VersionTransition.version_id.in_(version_ids),
+            VersionTransition.action == Action.APPROVE.value,
+        )
+    )
+    signed = (
+        select(
+            Signoff.version_id,
+            literal_column("'signature'"),
+            Signoff.printed_name,
+            Signoff.role,
+            Signoff.meaning,
+            Signoff.signed_at,
+        )
+        .join(Version, Version.id == Signoff.version_id)
+        .where(Signoff.version_id.in_(version_ids), Signoff.content_hash == Version.content_hash)
+    )
+    if as_of is not None:
+        signed = signed.where(Signoff.signed_at <= as_of)
+    rows = sorted(db.session.execute(union_all(approvals, signed)), key=lambda row: row.at)
+    for version_id, kind, name, detail, meaning, at in rows:
+        if kind == "approval":
+            reviews[version_id].append(Review(User.format_printed_name(name, detail), at))
+        else:
+            signatures[version_id].append(Signature(name, detail, meaning, at))
+    return reviews, signatures
+
+
+def _choose(
+    audience: Audience,
+    published: dict[Audience, Version | None],
+    pending: dict[Audience, Version | None],
+    show_pending: bool,
+) -> tuple[Version | None, bool]:
+    """Return the wording to show and whether it falls back to the clinician wording."""
+    if published[audience] is not None:
+        return published[audience], False
+    if audience is Audience.PATIENT and published[Audience.CLINICIAN] is not None:
+        return published[Audience.CLINICIAN], True
+    if not show_pending:
+        return None, False
+    if pending[audience] is not None:
+        return pending[audience], False
+    if audience is Audience.PATIENT and pending[Audience.CLINICIAN] is not None:
+        return pending[Audience.CLINICIAN], True
+    return None, False
+
+
+def _step(states: list[State]) -> ReviewStep:
+    if states and all(state is State.APPROVED for state in states):
+        return ReviewStep.APPROVED
+    if any(state in (State.UNDER_REVIEW, State.AWAITING_SIGNOFF) for state in states):
+        return ReviewStep.UNDER_REVIEW
+    return ReviewStep.SUBMITTED
+
+
+def assemble_page(
+    article_id: int, audience: Audience, as_of: datetime | None = None
+) -> ArticlePage | None:
+    """Build the reader's page for one audience, as it is now or as it was at `as_of`.
+
+    Three queries for the live page whatever its size or history: the article with its
+    front matter, the sections with their wording, the approvals and signatures.
+    """
+    found = _article_front_matter(article_id, audience)
+    if found is None:
+        return None
+    article, authors, article_references, disclaimer = found
+    show_pending = as_of is None and article.policy is PublicationPolicy.PENDING_WITH_CAUTION
+    wording = (
+        _sections_with_wording(article) if as_of is None else _sections_published_at(article, as_of)
+    )
+    chosen: list[tuple[Section, Version, bool]] = []
+    omitted_states: list[State] = []
+    for section, clinician, patient, pending_versions in wording:
+        published = {Audience.CLINICIAN: clinician, Audience.PATIENT: patient}
+        pending = _newest_by_audience(pending_versions)
+        version, fallback = _choose(audience, published, pending, show_pending)
+        if version is None:
+            waiting = pending[audience] or pending[Audience.CLINICIAN]
+            omitted_states.append(waiting.workflow_state if waiting else State.SUBMITTED)
+            continue
+        chosen.append((section, version, fallback))
+
+    approved_ids = [
+        version.id for _, version, _ in chosen if version.workflow_state is State.APPROVED
+    ]
+    approvals, signatures = _reviews_and_signatures(approved_ids, as_of)
+    numbering = CitationNumbering()
+    sections = [
+        PageSection(
+            key=section.key,
+            level=section.level,
+            heading=version.heading,
+            html=numbering.apply(version.body_html),
+            version=version,
+            pending=version.workflow_state is not State.APPROVED,
+            fallback=fallback,
+            reviews=approvals.get(version.id, []),
+            signoffs=signatures.get(version.id, []),
+        )
+        for section, version, fallback in chosen
+    ]
+    by_key = {reference.key: reference for reference in article_references}
+    references = [
+        PageReference(number, by_key[key])
+        for key, number in sorted(numbering.numbers.items(), key=lambda item: item[1])
+        if key in by_key
+    ]
+    approved_dates = [s.version.approved_at for s in sections if s.approved_at is not None]
+    reviewers: dict[str, Review] = {}
+    for section in sections:
+        for review in section.reviews:
+            if review.name not in reviewers or reviewers[review.name].at < review.at:
+                reviewers[review.name] = review
+    board: dict[str, Review] = {}
+    for section in sections:
+        for signoff in section.signoffs:
+            if (
+                signoff.printed_name not in board
+                or board[signoff.printed_name].at < signoff.signed_at
+            ):
+                board[signoff.printed_name] = Review(signoff.printed_name, signoff.signed_at)
+    states = [s.version.workflow_state for s in sections] + omitted_states
+    return ArticlePage(
+        article=article,
+        audience=audience,
+        authors=authors,
+        disclaimer=disclaimer,
+        sections=sections,
+        references=references,
+        step=_step(states),
+        omitted=len(omitted_states),
+        last_updated=max(approved_dates) if approved_dates else None,
+        next_review_due=(
+            add_months(min(approved_dates).date(), article.review_interval_months)
+            if approved_dates
+            else None
+        ),
+        reviewers=sorted(reviewers.values(), key=lambda review: review.name),
+        board=sorted(board.values(), key=lambda review: review.name),
+        as_of=as_of,
+    )

@@ -1,0 +1,130 @@
+"""Admin pages: create accounts, set roles, deactivate."""
+
+from sqlalchemy import select
+
+from reviewapp.extensions import db
+from reviewapp.models import AuditEvent, User
+from reviewapp.rules.states import Role
+
+
+def test_admin_creates_an_account(client, login, make_user, post_form):
+    admin = make_user(Role.ADMIN)
+    login(admin)
+    response = post_form(
+        "/admin/users/new",
+        {
+            "email": "New.Editor@example.org",
+            "name": "Dr New",
+            "credentials": "MD",
+            "password": "a long enough password",
+            "roles": ["editor", "board"],
+        },
+    )
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "new.editor@example.org"))
+    assert user.roles == {Role.EDITOR, Role.BOARD}
+    page = client.get(response.headers["Location"])
+    assert "Created the account new.editor@example.org." in page.text
+
+
+def test_refused_account_form_keeps_what_was_typed(client, login, make_user, post_form):
+    admin = make_user(Role.ADMIN)
+    make_user(Role.EDITOR, email="taken@example.org")
+    login(admin)
+    response = post_form(
+        "/admin/users/new",
+        {
+            "email": "taken@example.org",
+            "name": "Dr Typed Name",
+            "password": "a long enough password",
+            "roles": ["editor"],
+        },
+    )
+    assert response.status_code == 409
+    assert "already exists" in response.text
+    assert 'value="Dr Typed Name"' in response.text
+    short = post_form(
+        "/admin/users/new",
+        {"email": "x@example.org", "name": "Dr Short", "password": "short", "roles": ["editor"]},
+    )
+    assert short.status_code == 422
+    assert 'value="Dr Short"' in short.text
+
+
+def test_admin_sets_roles_and_it_is_audited(client, login, make_user, post_form):
+    admin = make_user(Role.ADMIN)
+    target = make_user(Role.CONTRIBUTOR)
+    login(admin)
+    page = f"/admin/users/{target.id}"
+    response = post_form(f"/admin/users/{target.id}/roles", {"roles": ["editor"]}, page=page)
+    assert response.status_code == 302
+    db.session.refresh(target)
+    assert target.roles == {Role.EDITOR}
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.set_roles"))
+    assert '"contributor"' in event.before
+    assert '"editor"' in event.after
+
+
+def test_deactivated_account_can_do_nothing_and_keeps_history(
+    client, login, make_user, post_form, make_article
+):
+    admin = make_user(Role.ADMIN)
+    editor = make_user(Role.EDITOR)
+    login(admin)
+    response = post_form(f"/admin/users/{editor.id}/deactivate", page=f"/admin/users/{editor.id}")
+    assert response.status_code == 302
+    db.session.refresh(editor)
+    assert not editor.active
+    assert not editor.has_role(Role.EDITOR)
+    assert "Deactivated" in client.get("/admin/users").text
+    post_form("/sign-out", page="/admin/users")
+    assert login(editor).status_code == 401
+
+
+def test_deactivation_ends_an_open_session(client, login, make_user):
+    editor = make_user(Role.EDITOR)
+    login(editor)
+    assert client.get("/review/").status_code == 200
+    editor.active = False
+    db.session.commit()
+    assert client.get("/review/").status_code == 302
+
+
+def test_admin_cannot_lock_themselves_out(client, login, make_user, post_form):
+    admin = make_user(Role.ADMIN)
+    login(admin)
+    page = f"/admin/users/{admin.id}"
+    response = post_form(f"/admin/users/{admin.id}/deactivate", page=page)
+    assert response.status_code == 409
+    assert "cannot deactivate your own account" in response.text
+    response = post_form(f"/admin/users/{admin.id}/roles", {"roles": ["editor"]}, page=page)
+    assert response.status_code == 409
+    db.session.refresh(admin)
+    assert admin.active
+    assert admin.roles == {Role.ADMIN}
+    refused = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused")).all()
+    assert {e.action for e in refused} == {"user.deactivate", "user.set_roles"}
+
+
+def test_admin_pages_refuse_other_roles_and_anonymous(client, login, make_user):
+    assert client.get("/admin/users").status_code == 302
+    login(make_user(Role.EDITOR, Role.BOARD))
+    assert client.get("/admin/users").status_code == 403
+    assert client.get("/admin/users/new").status_code == 403
+
+
+def test_missing_account_is_404(client, login, make_user):
+    login(make_user(Role.ADMIN))
+    response = client.get("/admin/users/9999")
+    assert response.status_code == 404
+    assert "There is no account 9999." in response.text
+
+
+def test_role_change_without_csrf_is_refused(client, login, make_user):
+    admin = make_user(Role.ADMIN)
+    target = make_user(Role.CONTRIBUTOR)
+    login(admin)
+    response = client.post(f"/admin/users/{target.id}/roles", data={"roles": ["admin"]})
+    assert response.status_code == 400
+    db.session.refresh(target)
+    assert target.roles == {Role.CONTRIBUTOR}

@@ -1,0 +1,396 @@
+"""Who may do what: every route, asked by every kind of account, against one expected matrix.
+
+The matrix covers every rule in `app.url_map` (a test fails when a new route has no row), as
+anonymous readers, contributors, editors, board members, admins, and a deactivated account
+that held every role. Pages answer 302 to the sign-in page for anonymous and deactivated
+visitors of protected pages and 403 for a wrong role; the API answers 401 without a valid
+token and 403 for a wrong role. Form posts carry a valid CSRF token, so what is measured is
+authorization, not CSRF (tests/test_security_headers.py covers that).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+from flask import url_for
+
+from reviewapp.domain.accounts import set_active
+from reviewapp.domain.comments import add_comment
+from reviewapp.domain.signoffs import MEANINGS
+from reviewapp.domain.versions import latest_version
+from reviewapp.domain.workflow import apply_action
+from reviewapp.extensions import db
+from reviewapp.models import Section
+from reviewapp.rules.states import Action, Audience, Role
+from tests.conftest import TEST_PASSWORD, csrf_token, next_version
+
+ANONYMOUS, DEACTIVATED = "anonymous", "deactivated"
+CONTRIBUTOR, EDITOR, BOARD, ADMIN = (role.value for role in Role)
+ACCOUNTS = (CONTRIBUTOR, EDITOR, BOARD, ADMIN)
+ROLES = (ANONYMOUS, *ACCOUNTS, DEACTIVATED)
+
+# An expected answer is a status code, or LOGIN: a redirect to the sign-in page.
+# Any other 302 is the Post/Redirect/Get answer of a form that did its work.
+LOGIN = "302 to sign-in"
+FORBIDDEN, UNAUTHORIZED = 403, 401
+
+
+def everyone(status: int) -> dict[str, int | str]:
+    """Return the same answer for every visitor, signed in or not."""
+    return dict.fromkeys(ROLES, status)
+
+
+def page(status: int, *allowed: str) -> dict[str, int | str]:
+    """Return a protected page's answers: `status` for `allowed` accounts, 403 for others."""
+    return {ANONYMOUS: LOGIN, DEACTIVATED: LOGIN} | {
+        role: status if role in allowed else FORBIDDEN for role in ACCOUNTS
+    }
+
+
+def api(status: int, *allowed: str) -> dict[str, int | str]:
+    """Return an API operation's answers: 401 without a valid token, 403 for a wrong role."""
+    return {ANONYMOUS: UNAUTHORIZED, DEACTIVATED: UNAUTHORIZED} | {
+        role: status if role in allowed else FORBIDDEN for role in ACCOUNTS
+    }
+
+
+# (endpoint, method) → {role: expected answer}. Where a page lets a role through but the
+# workflow refuses it (a contributor taking a review step, an admin commenting), the answer
+# is still 403: what counts is what each role can do, wherever the rule lives.
+MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
+    # Readers
+    ("public.index", "GET"): everyone(200),
+    ("public.article", "GET"): everyone(200),
+    ("public.changelog", "GET"): everyone(200),
+    ("public.editorial_policy", "GET"): everyone(200),
+    # Probes: no account needed (readyz is 503 because the test database is not migrated).
+    ("ops.healthz", "GET"): everyone(200),
+    ("ops.readyz", "GET"): everyone(503),
+    # Signing in and out (an empty sign-in form is a 400 for anyone)
+    ("auth.sign_in", "GET"): everyone(200),
+    ("auth.sign_in", "POST"): everyone(400),
+    ("auth.sign_out", "POST"): page(302, *ACCOUNTS),
+    # Review pages: contributors write, editors review
+    ("editor.queue", "GET"): page(200, CONTRIBUTOR, EDITOR),
+    ("editor.overview", "GET"): page(200, CONTRIBUTOR, EDITOR),
+    ("editor.version", "GET"): page(200, CONTRIBUTOR, EDITOR),
+    ("editor.edit", "GET"): page(200, CONTRIBUTOR),
+    ("editor.edit", "POST"): page(302, CONTRIBUTOR),
+    ("editor.preview", "POST"): page(200, CONTRIBUTOR),
+    ("editor.act", "POST"): page(302, EDITOR),
+    ("editor.comment", "POST"): page(302, EDITOR),
+    ("editor.resolve", "POST"): page(302, EDITOR),
+    # Board pages: history for editors too; signing, objecting and the audit trail for the board
+    ("board.home", "GET"): page(200, BOARD),
+    ("board.version", "GET"): page(200, BOARD, EDITOR),
+    ("board.article_history", "GET"): page(200, BOARD, EDITOR),
+    ("board.section_history", "GET"): page(200, BOARD, EDITOR),
+    ("board.diff", "GET"): page(200, BOARD, EDITOR),
+    ("board.audit", "GET"): page(200, BOARD),
+    ("board.audit_export", "GET"): page(200, BOARD),
+    ("board.sign", "POST"): page(302, BOARD),
+    ("board.object_", "POST"): page(302, BOARD),
+    # Admin pages
+    ("admin.users", "GET"): page(200, ADMIN),
+    ("admin.user", "GET"): page(200, ADMIN),
+    ("admin.new_user", "GET"): page(200, ADMIN),
+    ("admin.new_user", "POST"): page(302, ADMIN),
+    ("admin.update_roles", "POST"): page(302, ADMIN),
+    ("admin.deactivate", "POST"): page(302, ADMIN),
+    ("admin.reactivate", "POST"): page(302, ADMIN),
+    # API: reading needs any active account's token
+    ("api.openapi", "GET"): everyone(200),
+    ("api.articles", "GET"): api(200, *ACCOUNTS),
+    ("api.article", "GET"): api(200, *ACCOUNTS),
+    ("api.versions", "GET"): api(200, *ACCOUNTS),
+    ("api.version", "GET"): api(200, *ACCOUNTS),
+    ("api.diff", "GET"): api(200, *ACCOUNTS),
+    ("api.comments", "GET"): api(200, *ACCOUNTS),
+    ("api.signoffs", "GET"): api(200, *ACCOUNTS),
+    ("api.audit", "GET"): api(200, BOARD),
+    # API: writing follows the workflow's roles
+    ("api.submit", "POST"): api(201, CONTRIBUTOR),
+    ("api.transition", "POST"): api(200, EDITOR),
+    ("api.comment", "POST"): api(201, EDITOR, BOARD),
+    ("api.resolve", "POST"): api(200, EDITOR),
+    ("api.sign", "POST"): api(201, BOARD),
+    ("api.objection", "POST"): api(200, BOARD),
+}
+
+
+@dataclass
+class World:
+    """The rows the requests point at: each form post has a target of its own."""
+
+    slug: str
+    edit_chain: dict  # summary, clinician: the contributor's page edit
+    api_chain: dict  # summary, patient: the contributor's API submission
+    edit_base: int
+    api_base: int
+    section_id: int
+    parent: int
+    under_review: int
+    submitted_for_page: int
+    submitted_for_api: int
+    sign_on_page: int
+    object_on_page: int
+    sign_by_api: int
+    object_by_api: int
+    comment_for_page: int
+    comment_for_api: int
+    account: int
+    to_deactivate: int
+    to_reactivate: int
+
+
+# endpoint → (URL values, form or JSON body for POST). Bodies are what a permitted account
+# would send to succeed, so that a permitted answer is the real one.
+Route = tuple[Callable[[World], dict], Callable[[World], dict] | None]
+
+
+def _no_values(_: World) -> dict:
+    return {}
+
+
+def _edit_form(w: World) -> dict:
+    return {
+        "heading": "Réponse",
+        "body": "Résumé révisé [@ref-0].",
+        "change_summary": "Précision.",
+        "base_version": str(w.edit_base),
+        "intent": "submit",
+    }
+
+
+ROUTES: dict[str, Route] = {
+    "public.index": (_no_values, None),
+    "public.article": (lambda w: {"slug": w.slug}, None),
+    "public.changelog": (lambda w: {"slug": w.slug}, None),
+    "public.editorial_policy": (_no_values, None),
+    "ops.healthz": (_no_values, None),
+    "ops.readyz": (_no_values, None),
+    "auth.sign_in": (_no_values, lambda w: {}),
+    "auth.sign_out": (_no_values, lambda w: {}),
+    "editor.queue": (_no_values, None),
+    "editor.overview": (lambda w: {"slug": w.slug}, None),
+    "editor.version": (lambda w: {"version_id": w.under_review}, None),
+    "editor.edit": (lambda w: w.edit_chain, _edit_form),
+    "editor.preview": (lambda w: w.edit_chain, _edit_form),
+    "editor.act": (
+        lambda w: {"version_id": w.submitted_for_page},
+        lambda w: {"action": Action.START_REVIEW.value},
+    ),
+    "editor.comment": (
+        lambda w: {"version_id": w.under_review},
+        lambda w: {"body": "Quelle source ?"},
+    ),
+    "editor.resolve": (lambda w: {"comment_id": w.comment_for_page}, lambda w: {}),
+    "board.home": (_no_values, None),
+    "board.version": (lambda w: {"version_id": w.under_review}, None),
+    "board.article_history": (lambda w: {"slug": w.slug}, None),
+    "board.section_history": (
+        lambda w: {"section_id": w.section_id, "audience": Audience.CLINICIAN.value},
+        None,
+    ),
+    "board.diff": (lambda w: {"from": w.parent, "to": w.under_review}, None),
+    "board.audit": (_no_values, None),
+    "board.audit_export": (lambda w: {"fmt": "csv"}, None),
+    "board.sign": (
+        lambda w: {"version_id": w.sign_on_page},
+        lambda w: {"password": TEST_PASSWORD, "meaning": MEANINGS[0]},
+    ),
+    "board.object_": (
+        lambda w: {"version_id": w.object_on_page},
+        lambda w: {"reason": "La posologie manque."},
+    ),
+    "admin.users": (_no_values, None),
+    "admin.user": (lambda w: {"user_id": w.account}, None),
+    "admin.new_user": (
+        _no_values,
+        lambda w: {
+            "email": "new.account@example.org",
+            "name": "Dr New Account",
+            "password": "a long enough password",
+            "roles": [EDITOR],
+        },
+    ),
+    "admin.update_roles": (lambda w: {"user_id": w.account}, lambda w: {"roles": [EDITOR]}),
+    "admin.deactivate": (lambda w: {"user_id": w.to_deactivate}, lambda w: {}),
+    "admin.reactivate": (lambda w: {"user_id": w.to_reactivate}, lambda w: {}),
+    "api.openapi": (_no_values, None),
+    "api.articles": (_no_values, None),
+    "api.article": (lambda w: {"slug": w.slug}, None),
+    "api.versions": (lambda w: w.api_chain, None),
+    "api.submit": (
+        lambda w: w.api_chain,
+        lambda w: {
+            "heading": "Réponse (patient)",
+            "body": "Des mots plus simples.",
+            "base_version": w.api_base,
+            "provenance": "tool:drafter 1.0",
+            "change_summary": "Plus simple.",
+        },
+    ),
+    "api.version": (lambda w: {"version_id": w.under_review}, None),
+    "api.diff": (lambda w: {"version_id": w.under_review}, None),
+    "api.transition": (
+        lambda w: {"version_id": w.submitted_for_api},
+        lambda w: {"action": Action.START_REVIEW.value},
+    ),
+    "api.comments": (lambda w: {"version_id": w.under_review}, None),
+    "api.comment": (lambda w: {"version_id": w.under_review}, lambda w: {"body": "Source ?"}),
+    "api.resolve": (lambda w: {"comment_id": w.comment_for_api}, lambda w: {}),
+    "api.signoffs": (lambda w: {"version_id": w.sign_by_api}, None),
+    "api.sign": (
+        lambda w: {"version_id": w.sign_by_api},
+        lambda w: {"password": TEST_PASSWORD, "meaning": MEANINGS[0]},
+    ),
+    "api.objection": (
+        lambda w: {"version_id": w.object_by_api},
+        lambda w: {"reason": "La posologie manque."},
+    ),
+    "api.audit": (_no_values, None),
+}
+
+# Signing out ends the visit, so it goes last; every other post has a target of its own.
+LAST = ("auth.sign_out", "POST")
+
+
+def routed(app) -> set[tuple[str, str]]:
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+
+def test_the_matrix_has_a_row_for_every_route(app):
+    assert set(MATRIX) == routed(app), "add the route to MATRIX and ROUTES"
+    assert {endpoint for endpoint, _ in MATRIX} == set(ROUTES)
+    for (endpoint, method), answers in MATRIX.items():
+        assert set(answers) == set(ROLES), endpoint
+        assert method == "GET" or ROUTES[endpoint][1] is not None, f"{endpoint} needs a body"
+
+
+def build_world(make_article, make_user, contributor, editor) -> World:
+    """Create the article, versions in each state, comments and accounts the routes act on."""
+    article = make_article(approve="all", patient=True, sections=4)
+    sections = {s.key: s for s in db.session.scalars(db.select(Section))}
+    c, p = Audience.CLINICIAN, Audience.PATIENT
+
+    def awaiting(key: str, audience: Audience) -> int:
+        version = next_version(contributor, sections[key], audience)
+        apply_action(editor, version, Action.START_REVIEW)
+        apply_action(editor, version, Action.APPROVE)
+        return version.id
+
+    under_review = next_version(contributor, sections["s2"], c)
+    apply_action(editor, under_review, Action.START_REVIEW)
+    comments = [add_comment(editor, under_review, f"Remarque {n}.") for n in (1, 2)]
+    admin = make_user(Role.ADMIN)
+    to_reactivate = make_user(Role.CONTRIBUTOR)
+    set_active(admin, to_reactivate, False)
+    world = World(
+        slug=article.slug,
+        edit_chain={"slug": article.slug, "key": "summary", "audience": c.value},
+        api_chain={"slug": article.slug, "key": "summary", "audience": p.value},
+        edit_base=latest_version(sections["summary"], c).id,
+        api_base=latest_version(sections["summary"], p).id,
+        section_id=sections["s2"].id,
+        parent=under_review.parent_id,
+        under_review=under_review.id,
+        submitted_for_page=next_version(contributor, sections["s1"], c).id,
+        submitted_for_api=next_version(contributor, sections["s1"], p).id,
+        sign_on_page=awaiting("s2", p),
+        object_on_page=awaiting("s3", c),
+        sign_by_api=awaiting("s3", p),
+        object_by_api=awaiting("s4", c),
+        comment_for_page=comments[0].id,
+        comment_for_api=comments[1].id,
+        account=make_user(Role.CONTRIBUTOR).id,
+        to_deactivate=make_user(Role.CONTRIBUTOR).id,
+        to_reactivate=to_reactivate.id,
+    )
+    db.session.commit()
+    return world
+
+
+@pytest.fixture
+def world(make_article, make_user, contributor, editor) -> World:
+    return build_world(make_article, make_user, contributor, editor)
+
+
+def url(endpoint: str, world: World) -> str:
+    """Return the path of `endpoint` for the rows of `world`."""
+    values, _ = ROUTES[endpoint]
+    return url_for(endpoint, **values(world), _external=False)
+
+
+def answer(response) -> int | str:
+    """Return the status, or LOGIN for a redirect to the sign-in page."""
+    if response.status_code == 302 and urlsplit(response.location).path == "/sign-in":
+        return LOGIN
+    return response.status_code
+
+
+class Visitor:
+    """One visitor with one client: signed in through the form, holding an API token."""
+
+    def __init__(self, client, token: str | None) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def request(self, endpoint: str, method: str, world: World, headers=None):
+        path, body = url(endpoint, world), ROUTES[endpoint][1]
+        if endpoint.startswith("api."):
+            headers = self.headers if headers is None else headers
+            if method == "GET":
+                return self.client.get(path, headers=headers)
+            return self.client.post(path, json=body(world), headers=headers)
+        if method == "GET":
+            return self.client.get(path)
+        form = {**body(world), "csrf_token": csrf_token(self.client, "/sign-in")}
+        return self.client.post(path, data=form)
+
+
+@pytest.fixture
+def visitor(client, login, make_user, api_token) -> Callable[[str], Visitor]:
+    def make(role: str) -> Visitor:
+        if role == ANONYMOUS:
+            return Visitor(client, None)
+        roles = list(Role) if role == DEACTIVATED else [Role(role)]
+        user = make_user(*roles, name=f"Dr {role.title()}")
+        assert answer(login(user)) != LOGIN
+        token = api_token(user)
+        if role == DEACTIVATED:
+            # Signed in and holding a token, then deactivated: both must stop working at once.
+            set_active(make_user(Role.ADMIN), user, False)
+            db.session.commit()
+        return Visitor(client, token)
+
+    return make
+
+
+def _in_order(rows):
+    gets = [row for row in rows if row[1] == "GET"]
+    posts = [row for row in rows if row[1] == "POST" and row != LAST]
+    return [*gets, *posts, LAST]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_answers_each_role_as_the_matrix_says(role, world, visitor):
+    who = visitor(role)
+    wrong = []
+    for endpoint, method in _in_order(MATRIX):
+        expected = MATRIX[endpoint, method][role]
+        got = answer(who.request(endpoint, method, world))
+        if got != expected:
+            wrong.append(f"{method} {endpoint}: expected {expected}, got {got}")
+        if role == ANONYMOUS and endpoint.startswith("api.") and expected == UNAUTHORIZED:
+            forged = {"Authorization": "Bearer rvw_not-a-token"}
+            got = answer(who.request(endpoint, method, world, headers=forged))
+            if got != UNAUTHORIZED:
+                wrong.append(f"{method} {endpoint} with an unknown token: got {got}")
+    assert not wrong, f"{role}:\n" + "\n".join(wrong)

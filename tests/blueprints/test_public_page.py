@@ -1,0 +1,446 @@
+"""The public article page, through HTTP."""
+
+import json
+import re
+
+import pytest
+
+from reviewapp.rules.states import Audience
+
+C, P = Audience.CLINICIAN, Audience.PATIENT
+URL = "/articles/test-article"
+
+
+def section_ids(html: str) -> list[str]:
+    return re.findall(r'<section class="section[^"]*" id="section-([^"]+)"', html)
+
+
+def citation_numbers(html: str) -> list[tuple[str, str]]:
+    return re.findall(r'<a href="#ref-([^"]+)">(\d+)</a>', html)
+
+
+def test_index_lists_articles(client, make_article):
+    make_article(approve="all")
+    response = client.get("/")
+    assert response.status_code == 200
+    assert 'href="/articles/test-article"' in response.text
+
+
+def test_index_without_articles(client):
+    assert "No articles yet." in client.get("/").text
+
+
+def test_missing_article_is_a_404_page(client):
+    response = client.get("/articles/no-such-thing")
+    assert response.status_code == 404
+    assert "There is no article at /articles/no-such-thing." in response.text
+    assert "<h1>Page not found</h1>" in response.text
+
+
+def test_unknown_audience_is_refused_with_a_message(client, make_article):
+    make_article(approve="all")
+    response = client.get(URL + "?audience=robot")
+    assert response.status_code == 400
+    assert "Unknown audience &#39;robot&#39;" in response.text
+
+
+def test_page_shows_question_language_and_approved_wording(client, make_article):
+    make_article(approve="all", patient=True)
+    html = client.get(URL).text
+    assert '<html lang="fr">' in html
+    assert "Quelle est la question ?" in html
+    assert section_ids(html) == ["summary", "s1", "s2", "s3"]
+    assert "Texte de la section 1" in html
+    assert "Pending human review" not in html
+    assert re.search(r'aria-current="step">\s*Approved', html)
+    assert "by Dr Eve Editor, MD" in html
+
+
+def test_audiences_show_their_own_wording(client, make_article):
+    make_article(approve="all", patient=True)
+    clinician = client.get(URL + "?audience=clinician").text
+    patient = client.get(URL + "?audience=patient").text
+    assert "Texte de la section 1" in clinician
+    assert "Mots simples s1" not in clinician
+    assert "Mots simples s1" in patient
+    assert "Texte de la section 1" not in patient
+    assert "Professional Medical Disclaimer" in clinician
+    assert "intended for healthcare professionals" in clinician
+    assert "Medical disclaimer" in patient
+    assert "everyday words" in patient
+
+
+def test_audience_choice_is_remembered_in_a_cookie(client, make_article):
+    make_article(approve="all", patient=True)
+    response = client.get(URL + "?audience=patient")
+    assert "audience=patient" in response.headers["Set-Cookie"]
+    assert "HttpOnly" in response.headers["Set-Cookie"]
+    follow_up = client.get(URL)
+    assert "Mots simples s1" in follow_up.text
+    assert 'value="patient" aria-describedby="audience-hint" checked' in follow_up.text
+
+
+def test_chooser_works_without_javascript(client, make_article):
+    make_article(approve="all", patient=True)
+    html = client.get(URL).text
+    assert '<form class="audience-chooser" method="get" action="/articles/test-article">' in html
+    assert "<legend>Which best describes you?</legend>" in html
+    assert "Healthcare professional" in html
+    assert "Patient or caregiver" in html
+    assert "<script src" not in html
+
+
+def test_patient_page_falls_back_to_clinician_wording_and_says_so(client, make_article):
+    make_article(approve=(("summary", C), ("s1", C), ("s2", C), ("summary", P)), patient=True)
+    html = client.get(URL + "?audience=patient").text
+    assert "Mots simples summary" in html
+    assert "Texte de la section 1" in html  # no approved patient wording for s1
+    assert html.count("Shown in the wording for healthcare professionals") == 2
+    assert "Mots simples s1" not in html  # pending patient wording is not shown over approved
+
+
+def test_citations_numbered_by_first_appearance_across_sections(client, make_article):
+    # summary cites ref-0; s1 cites ref-1; s2 cites ref-2 and ref-0 again; s3 cites ref-1.
+    bodies = {1: "Un [@ref-1].", 2: "Deux [@ref-2; @ref-0].", 3: "Trois [@ref-1]."}
+    make_article(approve="all", references=3, body=bodies.__getitem__)
+    html = client.get(URL).text
+    assert citation_numbers(html) == [
+        ("ref-0", "1"),
+        ("ref-1", "2"),
+        ("ref-2", "3"),
+        ("ref-0", "1"),
+        ("ref-1", "2"),
+    ]
+    references = re.findall(r'<li id="ref-([^"]+)" value="(\d+)">', html)
+    assert references == [("ref-0", "1"), ("ref-1", "2"), ("ref-2", "3")]
+    assert 'href="https://doi.org/10.1000/test.1"' in html
+
+
+def test_numbering_depends_on_the_audience_page(client, make_article):
+    bodies = {1: "Un [@ref-2].", 2: "Deux [@ref-1]."}
+    make_article(
+        approve=(("summary", C), ("s1", C), ("s2", C), ("summary", P)),
+        references=3,
+        sections=2,
+        patient=True,
+        body=bodies.__getitem__,
+    )
+    clinician = client.get(URL + "?audience=clinician").text
+    patient = client.get(URL + "?audience=patient").text
+    assert citation_numbers(clinician) == [("ref-0", "1"), ("ref-2", "2"), ("ref-1", "3")]
+    # The patient summary cites nothing, so the clinician wording shown below starts at 1.
+    assert citation_numbers(patient) == [("ref-2", "1"), ("ref-1", "2")]
+
+
+def test_approved_only_leaves_unapproved_sections_out(client, make_article):
+    make_article(approve=(("summary", C), ("s1", C)), policy="approved-only")
+    html = client.get(URL).text
+    assert section_ids(html) == ["summary", "s1"]
+    assert "Texte de la section 2" not in html
+    assert "2 sections are still awaiting review and are not shown." in html
+    assert "Pending human review" not in html
+    assert not re.search(r'aria-current="step">\s*Approved', html)
+
+
+def test_pending_with_caution_shows_newest_wording_under_a_warning(client, make_article):
+    make_article(
+        approve=(("summary", C), ("s1", C)),
+        under_review=(("s2", C),),
+        policy="pending-with-caution",
+    )
+    html = client.get(URL).text
+    assert section_ids(html) == ["summary", "s1", "s2", "s3"]
+    assert html.count("<strong>Pending human review.</strong>") == 2
+    assert "Exercise caution" in html
+    assert 'class="section pending" id="section-s2"' in html
+    assert 'class="section" id="section-s1"' in html
+    assert re.search(r'aria-current="step">\s*Under Review', html)
+
+
+def test_nothing_pending_looks_reviewed(client, make_article):
+    make_article(policy="pending-with-caution")
+    html = client.get(URL).text
+    assert "Last updated</dt><dd>Not yet approved" in html
+    assert "No section of this wording has been approved yet." in html
+    assert re.search(r'aria-current="step">\s*Submitted', html)
+    assert "lastReviewed" not in html
+
+
+def test_incomplete_reference_is_flagged_not_hidden(client, make_article, app):
+    from reviewapp.extensions import db
+    from reviewapp.models import Reference
+
+    article = make_article(approve="all")
+    reference = db.session.scalar(db.select(Reference).where(Reference.key == "ref-1"))
+    reference.title, reference.year = "", None
+    db.session.commit()
+    html = client.get(URL).text
+    assert "Source not identified" in html
+    assert "Incomplete reference:</strong> missing title, year." in html
+    assert article.slug == "test-article"
+
+
+def test_json_ld_describes_the_medical_web_page(client, make_article):
+    make_article(approve="all", patient=True)
+
+    def json_ld(audience: str) -> dict:
+        html = client.get(f"{URL}?audience={audience}").text
+        block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+        return json.loads(block.group(1))
+
+    assert json_ld("patient")["medicalAudience"]["audienceType"] == "Patient"
+    assert json_ld("patient")["citation"] == []  # the patient wording cites nothing
+    data = json_ld("clinician")
+    assert data["@type"] == "MedicalWebPage"
+    assert data["medicalAudience"]["audienceType"] == "Clinician"
+    assert data["inLanguage"] == "fr"
+    assert data["reviewedBy"] == [
+        {"@type": "Person", "name": "Dr Eve Editor, MD"},
+        {"@type": "Person", "name": "Pr Ada Board, MD"},
+    ]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", data["lastReviewed"])
+    assert [c["name"] for c in data["citation"]] == ["Reference title 0", "Reference title 1"]
+
+
+def test_page_is_cacheable_and_revalidates(client, make_article):
+    make_article(approve="all")
+    first = client.get(URL)
+    assert first.headers["Cache-Control"].startswith("public")
+    assert "Cookie" in first.headers["Vary"]
+    etag = first.headers["ETag"]
+    again = client.get(URL, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+    # RFC 9110 15.4.5: what a cache needs to update its copy, and no other metadata.
+    assert again.headers["ETag"] == etag
+    assert again.headers["Cache-Control"] == first.headers["Cache-Control"]
+    assert "Cookie" in again.headers["Vary"]
+    assert "Last-Modified" not in again.headers
+    assert "Content-Type" not in again.headers
+    assert first.headers["Last-Modified"]
+    patient = client.get(URL + "?audience=patient")
+    assert patient.headers["ETag"] != etag
+
+
+def test_approval_changes_the_etag(client, make_article, editor, board_members, change_signal):
+    """A worker's own commits move its page states at once, before any other signal does."""
+    from reviewapp.domain.signoffs import MEANINGS, sign_version
+    from reviewapp.domain.versions import latest_version
+    from reviewapp.domain.workflow import apply_action
+    from reviewapp.extensions import db
+    from reviewapp.models import Section
+    from reviewapp.rules.states import Action
+    from tests.conftest import TEST_PASSWORD
+
+    make_article(approve=(("summary", C),), under_review=(("s1", C),))
+    etag = client.get(URL).headers["ETag"]
+    section = db.session.scalar(db.select(Section).where(Section.key == "s1"))
+    version = latest_version(section, C)
+    apply_action(editor, version, Action.APPROVE)
+    db.session.commit()
+    waiting = client.get(URL, headers={"If-None-Match": etag})
+    assert "Texte de la section 1" not in waiting.text  # an editor's approval is not enough
+    sign_version(board_members[0], version, password=TEST_PASSWORD, meaning=MEANINGS[0])
+    db.session.commit()
+    response = client.get(URL, headers={"If-None-Match": waiting.headers["ETag"]})
+    assert response.status_code == 200
+    assert "Texte de la section 1" in response.text
+
+
+def test_security_headers(client, make_article):
+    make_article(approve="all")
+    headers = client.get(URL).headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "<script>alert(1)</script>",
+        "[clic](javascript:alert(1))",
+        "[clic](JaVaScRiPt:alert(1))",
+        "<img src=x onerror=alert(1)>",
+        '<a href="#" onclick="alert(1)">x</a>',
+        "[clic](data:text/html;base64,PHNjcmlwdD4=)",
+        "![x](javascript:alert(1))",
+    ],
+)
+def test_markdown_payloads_come_out_inert(client, make_article, payload):
+    make_article(approve="all", body=lambda index: payload)
+    html = client.get(URL).text
+    answer = html.split('<div class="answer"', 1)[1].split('<div class="chrome"', 1)[0]
+    assert "<script" not in answer
+    assert "<img" not in answer
+    assert 'href="javascript' not in answer.lower()
+    assert 'href="data:' not in answer
+    assert "onerror=" not in answer.replace("onerror=alert(1)&gt;", "")
+    assert not re.search(r"<[^>]+\son\w+=", answer)
+
+
+def test_editorial_policy_page(client):
+    response = client.get("/editorial-policy")
+    assert response.status_code == 200
+    assert "<h1>Editorial policy</h1>" in response.text
+    assert "pending human review" in response.text
+
+
+def test_changelog_lists_approved_changes(client, make_article):
+    make_article(approve=(("summary", C), ("s1", C)))
+    html = client.get(URL + "/changelog").text
+    assert html.count("First approved wording") == 2
+    assert "Section 1" in html
+    assert "Section 2" not in html
+
+
+@pytest.mark.parametrize("policy", ["approved-only", "pending-with-caution"])
+def test_query_count_does_not_grow_with_sections(
+    client, make_article, count_queries, change_signal, policy
+):
+    # No signal: every request reads the article's revision, then assembles the page.
+    change_signal.known = False
+    make_article(slug="small", sections=5, approve="all", policy=policy)
+    make_article(slug="large", sections=50, approve="all", policy=policy)
+    counts = []
+    for slug in ("small", "large"):
+        with count_queries() as counter:
+            response = client.get(f"/articles/{slug}")
+        assert response.status_code == 200
+        counts.append(counter.count)
+    assert counts == [4, 4]  # the revision, then article, sections with wording, reviews
+
+
+@pytest.mark.parametrize("policy", ["approved-only", "pending-with-caution"])
+def test_assembly_takes_three_queries_whatever_the_history(
+    client, make_article, count_queries, change_signal, contributor, policy
+):
+    from reviewapp.domain.versions import latest_version, submit_version
+    from reviewapp.extensions import db
+    from reviewapp.models import Section
+
+    make_article(sections=20, approve=(("summary", C), ("s1", C)), policy=policy)
+    section = db.session.scalar(db.select(Section).where(Section.key == "s2"))
+    for number in range(5):
+        base = latest_version(section, C)
+        submit_version(
+            contributor,
+            section,
+            C,
+            heading="Section 2",
+            body=f"Texte {number} [@ref-0].",
+            base_version_id=base.id,
+        )
+    db.session.commit()
+    client.get(URL + "?audience=patient")  # the article's state is now known to this worker
+    with count_queries() as counter:
+        response = client.get(URL + "?audience=clinician")
+    assert response.status_code == 200
+    assert len(counter.statements) == 3, counter.statements
+    if policy == "pending-with-caution":
+        assert "Texte 4" in response.text  # the newest pending wording, marked as such
+        assert "Texte 3" not in response.text
+
+
+def test_revalidation_reads_only_the_revision_when_no_signal_is_known(
+    client, make_article, count_queries, change_signal
+):
+    change_signal.known = False
+    make_article(approve="all")
+    etag = client.get(URL).headers["ETag"]
+    with count_queries() as counter:
+        assert client.get(URL, headers={"If-None-Match": etag}).status_code == 304
+    assert counter.count == 1  # the article row, for its revision
+
+
+def test_revalidation_needs_no_query_while_nothing_changed(
+    client, make_article, count_queries, change_signal
+):
+    make_article(approve="all")
+    etag = client.get(URL).headers["ETag"]
+    with count_queries() as counter:
+        assert client.get(URL, headers={"If-None-Match": etag}).status_code == 304
+        assert client.get(URL, headers={"If-None-Match": etag}).status_code == 304
+    assert counter.statements == []
+
+
+def test_repeat_views_are_served_from_the_page_cache(
+    client, make_article, count_queries, change_signal
+):
+    make_article(approve="all")
+    first = client.get(URL)
+    with count_queries() as counter:
+        second = client.get(URL)
+    assert second.data == first.data
+    assert counter.statements == []
+    change_signal.move()
+    with count_queries() as counter:
+        third = client.get(URL)
+    assert third.data == first.data
+    assert counter.count == 1  # the signal moved: the article row, for its revision
+
+
+def test_last_modified_moves_with_public_changes(client, make_article, editor):
+    from reviewapp.domain.versions import latest_version
+    from reviewapp.domain.workflow import apply_action
+    from reviewapp.extensions import db
+    from reviewapp.models import Section
+    from reviewapp.rules.states import Action
+
+    make_article(approve=(("summary", C),), under_review=(("s1", C),))
+    before = client.get(URL).headers["Last-Modified"]
+    section = db.session.scalar(db.select(Section).where(Section.key == "s1"))
+    apply_action(editor, latest_version(section, C), Action.REJECT, "Hors sujet.")
+    db.session.commit()
+    after = client.get(URL)
+    assert after.headers["Last-Modified"] >= before
+    assert after.last_modified is not None
+
+
+def test_as_of_is_for_board_members_only(client, make_article, login, make_user):
+    from reviewapp.rules.states import Role
+
+    make_article(approve="all")
+    response = client.get(URL + "?as_of=2030-01-01T00:00:00Z")
+    assert response.status_code == 403
+    login(make_user(Role.EDITOR))
+    assert client.get(URL + "?as_of=2030-01-01T00:00:00Z").status_code == 403
+
+
+def test_as_of_rejects_a_malformed_time(client, make_article, login, make_user):
+    from reviewapp.rules.states import Role
+
+    make_article(approve="all")
+    login(make_user(Role.BOARD))
+    response = client.get(URL + "?as_of=last-tuesday")
+    assert response.status_code == 400
+    assert "ISO 8601" in response.text
+
+
+def test_signed_in_readers_never_get_or_fill_the_shared_page(
+    client, make_article, login, make_user, post_form
+):
+    from reviewapp.rules.states import Role
+
+    make_article(approve="all")
+    board = make_user(Role.BOARD, name="Pr Private Person")
+    login(board)
+    personal = client.get(URL)
+    assert "Pr Private Person" in personal.text
+    assert personal.headers["Cache-Control"] == "private, no-store"
+    assert "ETag" not in personal.headers
+    post_form("/sign-out", page="/")
+    client.get("/")  # shows, and so clears, the "signed out" message
+    shared = client.get(URL)
+    assert "Pr Private Person" not in shared.text
+    assert shared.headers["Cache-Control"].startswith("public")
+
+
+def test_signed_in_pages_are_private(client, login, make_user):
+    from reviewapp.rules.states import Role
+
+    login(make_user(Role.EDITOR))
+    assert client.get("/review/").headers["Cache-Control"] == "private, no-store"
+    assert client.get("/").headers["Cache-Control"] == "private, no-store"
