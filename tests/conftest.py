@@ -12,10 +12,10 @@ from sqlalchemy import create_engine, event, text
 
 from reviewapp import create_app
 from reviewapp.domain.content import import_article
+from reviewapp.domain.engine import transition
 from reviewapp.domain.signoffs import MEANINGS, sign_version
 from reviewapp.domain.users import create_user
 from reviewapp.domain.versions import latest_version, submit_version
-from reviewapp.domain.workflow import apply_action
 from reviewapp.extensions import db
 from reviewapp.models import Article, Section, User
 from reviewapp.rules.states import Action, Audience, Role
@@ -212,9 +212,9 @@ def make_article(contributor, editor, board_members) -> Callable[..., Article]:
             )
         for key, audience in (*approve, *under_review):
             version = latest_version(sections[key], audience)
-            apply_action(editor, version, Action.START_REVIEW)
+            transition(editor, version, Action.START_REVIEW)
             if (key, audience) in approve:
-                apply_action(editor, version, Action.APPROVE)
+                transition(editor, version, Action.APPROVE)
                 for member in board_members[: article.required_signoffs]:
                     sign_version(member, version, password=TEST_PASSWORD, meaning=MEANINGS[0])
         db.session.commit()

@@ -11,8 +11,7 @@ from reviewapp.models import User
 
 def fail_refused(actor: User | None, error: DomainError) -> None:
     """Roll back, audit the refusal, and stop the command with its message."""
-    db.session.rollback()
-    audit.record_refusal(actor, error)
+    audit.settle_refusal(actor, error)
     db.session.commit()
     raise click.ClickException(error.message)
 

@@ -8,10 +8,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from reviewapp.domain.content import import_article
+from reviewapp.domain.engine import transition
 from reviewapp.domain.signoffs import MEANINGS, sign_version
 from reviewapp.domain.users import create_user
 from reviewapp.domain.versions import latest_version
-from reviewapp.domain.workflow import apply_action
 from reviewapp.extensions import db
 from reviewapp.models import Article, Section, User
 from reviewapp.rules.states import Action, Audience, Role
@@ -118,10 +118,10 @@ def _walk_workflow(article: Article, editors: list[User], board: list[User]) -> 
             if version is None:
                 continue
             editor = editors[index % len(editors)]
-            apply_action(editor, version, Action.START_REVIEW)
+            transition(editor, version, Action.START_REVIEW)
             if key in plan["under_review"]:
                 continue
-            apply_action(editor, version, Action.APPROVE)
+            transition(editor, version, Action.APPROVE)
             signers = board if key in plan["approved"] else board[:1]
             for member in signers[: article.required_signoffs]:
                 sign_version(

@@ -2,50 +2,21 @@
 
 import functools
 import secrets
-from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from reviewapp.domain import audit
+from reviewapp.domain import audit, lockout
 from reviewapp.domain.errors import (
     PermissionDenied,
-    TooManyAttempts,
     TransitionNotAllowed,
     ValidationError,
 )
 from reviewapp.extensions import db
-from reviewapp.models import SignInAttempt, User, UserRole
-from reviewapp.rules.clock import utcnow
+from reviewapp.models import User, UserRole
 from reviewapp.rules.states import Role
 
 SIGN_IN = "auth.sign_in"
-# Failed attempts allowed in the window, per account and per network address.
-FAILURES_PER_ACCOUNT = 5
-FAILURES_PER_ADDRESS = 20
-FAILURE_WINDOW = timedelta(minutes=15)
-
-
-def _recent_failures(column, value: str, since: datetime) -> int:
-    return db.session.scalar(
-        select(func.count(SignInAttempt.id)).where(
-            column == value,
-            SignInAttempt.succeeded.is_(False),
-            SignInAttempt.attempted_at > since,
-        )
-    )
-
-
-def _check_rate(email: str, remote_addr: str, now: datetime) -> None:
-    since = now - FAILURE_WINDOW
-    if (
-        _recent_failures(SignInAttempt.email, email, since) >= FAILURES_PER_ACCOUNT
-        or _recent_failures(SignInAttempt.remote_addr, remote_addr, since) >= FAILURES_PER_ADDRESS
-    ):
-        raise TooManyAttempts(
-            "Too many failed sign-ins: wait 15 minutes before trying again, or ask an admin.",
-            action=SIGN_IN,
-        )
 
 
 @functools.cache
@@ -61,14 +32,9 @@ def authenticate(email: str, password: str, remote_addr: str = "") -> User | Non
     address has failed too often lately.
     """
     email = email.strip().lower()
-    now = utcnow()
-    _check_rate(email, remote_addr, now)
+    lockout.refuse_if_locked(lockout.SIGN_IN, email, remote_addr, action=SIGN_IN)
     user = _verify(email, password)
-    db.session.add(
-        SignInAttempt(
-            email=email, remote_addr=remote_addr, succeeded=user is not None, attempted_at=now
-        )
-    )
+    lockout.record_check(lockout.SIGN_IN, email, user is not None, remote_addr)
     return user
 
 

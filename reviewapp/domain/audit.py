@@ -110,6 +110,17 @@ def record_refusal(actor: User | None, error: DomainError) -> AuditEvent:
     )
 
 
+def settle_refusal(actor: User | None, error: DomainError) -> None:
+    """Undo a refused attempt and append its refusal, unless the domain kept its own records.
+
+    The caller commits afterwards, so the refusal is on the trail whoever called.
+    """
+    if error.keep_records:
+        return
+    db.session.rollback()
+    record_refusal(actor, error)
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     event_id: int

@@ -6,13 +6,13 @@ from reviewapp.domain.errors import (
     TransitionNotAllowed,
     ValidationError,
     on_version,
+    require_fits,
 )
 from reviewapp.extensions import db
 from reviewapp.models import Comment, User, Version
+from reviewapp.rules import limits
 from reviewapp.rules.clock import utcnow
 from reviewapp.rules.states import Role
-
-MAX_COMMENT_LENGTH = 10_000
 
 
 def can_comment(actor: User | None, version: Version) -> bool:
@@ -32,12 +32,9 @@ def add_comment(actor: User, version: Version, body: str) -> Comment:
             "Only editors, board members and the version's author can comment.", **context
         )
     body = body.strip()
+    require_fits("body", body, limits.COMMENT, **context)
     if not body:
-        raise ValidationError("The comment is empty.", **context)
-    if len(body) > MAX_COMMENT_LENGTH:
-        raise ValidationError(
-            f"The comment is longer than {MAX_COMMENT_LENGTH} characters.", **context
-        )
+        raise ValidationError("The comment is empty.", field="body", **context)
     comment = Comment(version_id=version.id, author_id=actor.id, body=body, created_at=utcnow())
     db.session.add(comment)
     db.session.flush()

@@ -1,11 +1,15 @@
 """Domain errors: plain exceptions that one handler maps to HTTP statuses."""
 
+from reviewapp.rules.limits import too_long
+
 
 class DomainError(Exception):
     """A refused action. `action` and `target` let the refusal be audited."""
 
     status = 400
     code = "refused"
+    # True when the domain recorded this refusal itself and those records must be committed.
+    keep_records = False
 
     def __init__(
         self,
@@ -14,12 +18,15 @@ class DomainError(Exception):
         action: str = "",
         target: tuple[str, int | None] = ("", None),
         article_id: int | None = None,
+        field: str | None = None,
     ):
         super().__init__(message)
         self.message = message
         self.action = action
         self.target = target
         self.article_id = article_id
+        # The input the person can correct, so forms and API answers can point at it.
+        self.field = field
 
 
 def on_version(action: str, version) -> dict:
@@ -53,6 +60,13 @@ class StaleVersion(DomainError):
 class ValidationError(DomainError):
     status = 422
     code = "validation_error"
+
+
+def require_fits(field: str, value: str, limit: int, **context) -> None:
+    """Refuse `value` for `field` when it is longer than its domain limit."""
+    message = too_long(field, value, limit)
+    if message is not None:
+        raise ValidationError(message, field=field, **context)
 
 
 class NotFound(DomainError):

@@ -2,15 +2,15 @@
 
 from sqlalchemy import select
 
-from reviewapp.domain import audit
-from reviewapp.domain.errors import PermissionDenied, StaleVersion, ValidationError
-from reviewapp.domain.workflow import move
+from reviewapp.domain import audit, engine
+from reviewapp.domain.errors import PermissionDenied, StaleVersion, ValidationError, require_fits
 from reviewapp.extensions import db
 from reviewapp.models import Reference, Section, User, Version, VersionCitation
 from reviewapp.models.section import SUMMARY_KEY
+from reviewapp.rules import limits
 from reviewapp.rules.clock import utcnow
 from reviewapp.rules.hashing import content_hash
-from reviewapp.rules.states import PENDING_STATES, Audience, Role, State
+from reviewapp.rules.states import PENDING_STATES, Audience, Role
 from reviewapp.text import markdown
 
 SUBMIT = "version.submit"
@@ -27,6 +27,7 @@ def validate_provenance(provenance: str) -> str:
     raise ValidationError(
         f"Provenance must be 'human' or 'tool:<name and version>', not {provenance!r}.",
         action=SUBMIT,
+        field="provenance",
     )
 
 
@@ -54,6 +55,7 @@ def check_citations(
                 f"Unknown citation key '{use.key}' in {where} on line {use.line + line_offset}: "
                 "add it to the article's references or correct the key.",
                 action=SUBMIT,
+                field="body",
             )
     return [references[key] for key in rendered.cited_keys]
 
@@ -77,12 +79,16 @@ def submit_version(
     context = {"action": SUBMIT, "target": target, "article_id": article.id}
     if not actor.has_role(Role.CONTRIBUTOR):
         raise PermissionDenied("Only contributors can submit new wording.", **context)
+    require_fits("provenance", provenance, limits.PROVENANCE, **context)
     provenance = validate_provenance(provenance)
     heading, body, change_summary = heading.strip(), body.strip(), change_summary.strip()
+    require_fits("heading", heading, limits.HEADING, **context)
+    require_fits("body", body, limits.BODY, **context)
+    require_fits("change_summary", change_summary, limits.CHANGE_SUMMARY, **context)
     if not heading and section.key != SUMMARY_KEY:
-        raise ValidationError("A section needs a heading.", **context)
+        raise ValidationError("A section needs a heading.", field="heading", **context)
     if not body and not heading:
-        raise ValidationError("The wording is empty.", **context)
+        raise ValidationError("The wording is empty.", field="body", **context)
 
     audit.serialize_writes()
     # Lock the section, not the newest version: a racing submission that waited on this lock
@@ -106,6 +112,7 @@ def submit_version(
         raise ValidationError(
             "This section has been approved before: "
             "say what changed and why in the change summary.",
+            field="change_summary",
             **context,
         )
 
@@ -114,7 +121,7 @@ def submit_version(
     try:
         cited = check_citations(rendered, references, where=where, line_offset=line_offset)
     except ValidationError as error:
-        raise ValidationError(error.message, **context) from None
+        raise ValidationError(error.message, field=error.field, **context) from None
 
     now = utcnow()
     version = Version(
@@ -136,7 +143,6 @@ def submit_version(
             heading=heading,
             body=body,
         ),
-        state=State.SUBMITTED.value,
         created_at=now,
         state_changed_at=now,
     )
@@ -147,7 +153,7 @@ def submit_version(
     db.session.flush()
 
     if previous and previous.workflow_state in PENDING_STATES:
-        _supersede(actor, previous, version)
+        engine.supersede(actor, previous, version)
     article.mark_public_change(now)
     audit.record(
         actor,
@@ -172,17 +178,3 @@ def _clinician_source(section: Section) -> int | None:
         return section.published_clinician_id
     newest = latest_version(section, Audience.CLINICIAN)
     return newest.id if newest else None
-
-
-def _supersede(actor: User, previous: Version, successor: Version) -> None:
-    before = previous.state
-    superseded = f"Superseded by version {successor.number}."
-    move(previous, actor, "supersede", State.SUPERSEDED, superseded, utcnow())
-    audit.record(
-        actor,
-        "version.supersede",
-        target=("version", previous.id),
-        article_id=successor.section.article_id,
-        before={"state": before},
-        after={"state": State.SUPERSEDED.value, "superseded_by": successor.id},
-    )

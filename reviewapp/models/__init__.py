@@ -4,8 +4,8 @@ from reviewapp.models.api_token import ApiToken
 from reviewapp.models.article import Article, ArticleAuthor, Reference
 from reviewapp.models.audit import AuditEvent
 from reviewapp.models.comment import Comment
+from reviewapp.models.password_check import PasswordCheck
 from reviewapp.models.section import Section
-from reviewapp.models.sign_in_attempt import SignInAttempt
 from reviewapp.models.signoff import Objection, Signoff
 from reviewapp.models.site_text import SiteText
 from reviewapp.models.user import User, UserRole
@@ -20,7 +20,7 @@ __all__ = [
     "Objection",
     "Reference",
     "Section",
-    "SignInAttempt",
+    "PasswordCheck",
     "Signoff",
     "SiteText",
     "User",

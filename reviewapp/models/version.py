@@ -1,9 +1,12 @@
 """Versions: immutable snapshots of one section's wording for one audience."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from reviewapp.extensions import db
 from reviewapp.models.article import Reference
@@ -12,6 +15,23 @@ from reviewapp.models.types import UTCDateTime
 from reviewapp.models.user import User
 from reviewapp.rules.clock import utcnow
 from reviewapp.rules.states import Audience, State
+
+# Set only while the workflow engine assigns a state (reviewapp.domain.engine).
+_engine_is_assigning: ContextVar[bool] = ContextVar("engine_is_assigning", default=False)
+
+
+class StateAssignedOutsideEngine(RuntimeError):
+    """Raised when code other than the workflow engine sets a version's state."""
+
+
+@contextmanager
+def engine_assignment() -> Iterator[None]:
+    """Let the workflow engine, and it alone, set `Version.state` inside this block."""
+    token = _engine_is_assigning.set(True)
+    try:
+        yield
+    finally:
+        _engine_is_assigning.reset(token)
 
 
 class Version(db.Model):
@@ -51,6 +71,16 @@ class Version(db.Model):
         cascade="all, delete-orphan",
         order_by="VersionCitation.position",
     )
+
+    @validates("state")
+    def _only_the_engine_moves(self, key: str, value: str) -> str:
+        # A new version starts Submitted by the column default; every later state is a
+        # declared transition, with its trace row and audit event, taken by the engine.
+        if not _engine_is_assigning.get():
+            raise StateAssignedOutsideEngine(
+                "Version.state is set only by the workflow engine (reviewapp.domain.engine)."
+            )
+        return value
 
     @property
     def workflow_state(self) -> State:

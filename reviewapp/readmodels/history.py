@@ -1,7 +1,6 @@
 """Read models for auditors: version timelines, the article as published at a past moment,
 and filtered pages of the audit trail."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -55,24 +54,6 @@ def timeline(section: Section, audience: Audience) -> list[TimelineEntry]:
         ):
             getattr(entries[row.version_id], attribute).append(row)
     return list(entries.values())
-
-
-def signoffs_for(version_ids: list[int], as_of: datetime | None = None) -> dict[int, list[Signoff]]:
-    """Return the signatures that count for each version: on its content hash, by `as_of`."""
-    found: dict[int, list[Signoff]] = defaultdict(list)
-    if not version_ids:
-        return found
-    query = (
-        select(Signoff)
-        .join(Version, Version.id == Signoff.version_id)
-        .where(Signoff.version_id.in_(version_ids), Signoff.content_hash == Version.content_hash)
-        .order_by(Signoff.signed_at)
-    )
-    if as_of is not None:
-        query = query.where(Signoff.signed_at <= as_of)
-    for signoff in db.session.scalars(query):
-        found[signoff.version_id].append(signoff)
-    return found
 
 
 def published_as_of(article: Article, moment: datetime) -> dict[tuple[int, str], int]:

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, literal_column, select, union_all
 from sqlalchemy.orm import aliased
 
+from reviewapp.domain.signatures import counting as counting_signature
 from reviewapp.extensions import db
 from reviewapp.models import (
     Article,
@@ -223,7 +224,30 @@ def _by_position(rows: list[dict]) -> list[dict]:
     return sorted(rows, key=lambda row: row["position"])
 
 
-SectionWording = tuple[Section, Version | None, Version | None, list[Version]]
+@dataclass(frozen=True)
+class PendingVersion:
+    """A pending version's wording as the public page shows it: read only, never in a session."""
+
+    id: int
+    section_id: int
+    audience: str
+    number: int
+    state: str
+    heading: str
+    body_html: str
+    created_at: datetime
+    approved_at: None = None
+
+    @property
+    def workflow_state(self) -> State:
+        return State(self.state)
+
+    @property
+    def audience_enum(self) -> Audience:
+        return Audience(self.audience)
+
+
+SectionWording = tuple[Section, Version | None, Version | None, list[PendingVersion]]
 
 
 def _sections_with_wording(article: Article) -> list[SectionWording]:
@@ -256,13 +280,12 @@ def _sections_with_wording(article: Article) -> list[SectionWording]:
         .where(Section.article_id == article.id)
         .order_by(Section.position)
     )
-    # Pending versions are detached copies for display: never added to the session.
     return [
         (
             section,
             published_clinician,
             published_patient,
-            [Version(**version) for version in parse_rows(pending_rows, times=("created_at",))],
+            [PendingVersion(**row) for row in parse_rows(pending_rows, times=("created_at",))],
         )
         for section, published_clinician, published_patient, pending_rows in rows
     ]
@@ -335,10 +358,8 @@ def _reviews_and_signatures(
             Signoff.signed_at,
         )
         .join(Version, Version.id == Signoff.version_id)
-        .where(Signoff.version_id.in_(version_ids), Signoff.content_hash == Version.content_hash)
+        .where(Signoff.version_id.in_(version_ids), counting_signature(as_of))
     )
-    if as_of is not None:
-        signed = signed.where(Signoff.signed_at <= as_of)
     rows = sorted(db.session.execute(union_all(approvals, signed)), key=lambda row: row.at)
     for version_id, kind, name, detail, meaning, at in rows:
         if kind == "approval":

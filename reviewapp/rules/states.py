@@ -62,42 +62,131 @@ PENDING_STATES = frozenset({State.SUBMITTED, State.UNDER_REVIEW, State.AWAITING_
 
 
 class Action(StrEnum):
+    """Every move a version can make. The values are what trace rows and the API record."""
+
     START_REVIEW = "start_review"
     REQUEST_CHANGES = "request_changes"
     REJECT = "reject"
     APPROVE = "approve"
+    SIGN = "sign"
+    QUORUM = "signoff_quorum"
+    OBJECT = "object"
+    SUPERSEDE = "supersede"
+
+    @property
+    def label(self) -> str:
+        return ACTION_LABELS[self]
+
+
+ACTION_LABELS = MappingProxyType(
+    {
+        Action.START_REVIEW: "start review",
+        Action.REQUEST_CHANGES: "request changes",
+        Action.REJECT: "reject",
+        Action.APPROVE: "approve",
+        Action.SIGN: "sign",
+        Action.QUORUM: "reach the board's quorum",
+        Action.OBJECT: "object",
+        Action.SUPERSEDE: "supersede",
+    }
+)
+
+
+class System(StrEnum):
+    """Who takes a move that follows from another one, never from a person's request."""
+
+    ENGINE = "system"
 
 
 @dataclass(frozen=True)
 class Transition:
+    """One row of the workflow: `who` takes `action` from `source` to `target`."""
+
     action: Action
     source: State
     target: State
-    role: Role
-    comment_required: bool
+    who: Role | System
+    reason_required: bool = False
+    # The audit trail's name for this move.
+    event: str = ""
+
+    @property
+    def by_system(self) -> bool:
+        return isinstance(self.who, System)
 
 
-TRANSITIONS = MappingProxyType(
-    {
-        (t.source, t.action): t
-        for t in (
-            Transition(
-                Action.START_REVIEW, State.SUBMITTED, State.UNDER_REVIEW, Role.EDITOR, False
-            ),
-            Transition(
-                Action.REQUEST_CHANGES,
-                State.UNDER_REVIEW,
-                State.CHANGES_REQUESTED,
-                Role.EDITOR,
-                True,
-            ),
-            Transition(Action.REJECT, State.UNDER_REVIEW, State.REJECTED, Role.EDITOR, True),
-            # The editor's approval hands the version to the board; signatures approve it.
-            Transition(
-                Action.APPROVE, State.UNDER_REVIEW, State.AWAITING_SIGNOFF, Role.EDITOR, False
-            ),
-        )
-    }
+def _rows() -> tuple[Transition, ...]:
+    editor, board, system = Role.EDITOR, Role.BOARD, System.ENGINE
+    supersede = tuple(
+        Transition(Action.SUPERSEDE, state, State.SUPERSEDED, system, event="version.supersede")
+        for state in (State.SUBMITTED, State.UNDER_REVIEW, State.AWAITING_SIGNOFF)
+    )
+    return (
+        Transition(
+            Action.START_REVIEW,
+            State.SUBMITTED,
+            State.UNDER_REVIEW,
+            editor,
+            event="version.start_review",
+        ),
+        Transition(
+            Action.REQUEST_CHANGES,
+            State.UNDER_REVIEW,
+            State.CHANGES_REQUESTED,
+            editor,
+            reason_required=True,
+            event="version.request_changes",
+        ),
+        Transition(
+            Action.REJECT,
+            State.UNDER_REVIEW,
+            State.REJECTED,
+            editor,
+            reason_required=True,
+            event="version.reject",
+        ),
+        # The editor's approval hands the version to the board; signatures approve it.
+        Transition(
+            Action.APPROVE,
+            State.UNDER_REVIEW,
+            State.AWAITING_SIGNOFF,
+            editor,
+            event="version.approve",
+        ),
+        Transition(
+            Action.SIGN,
+            State.AWAITING_SIGNOFF,
+            State.AWAITING_SIGNOFF,
+            board,
+            event="signoff.sign",
+        ),
+        # A signature after quorum is still a signature: it is added to the record.
+        Transition(Action.SIGN, State.APPROVED, State.APPROVED, board, event="signoff.sign"),
+        # Taken by the engine when a signature completes the article's quorum.
+        Transition(
+            Action.QUORUM,
+            State.AWAITING_SIGNOFF,
+            State.APPROVED,
+            system,
+            event="version.publish",
+        ),
+        Transition(
+            Action.OBJECT,
+            State.AWAITING_SIGNOFF,
+            State.CHANGES_REQUESTED,
+            board,
+            reason_required=True,
+            event="signoff.object",
+        ),
+        *supersede,
+    )
+
+
+TRANSITIONS = MappingProxyType({(row.source, row.action): row for row in _rows()})
+
+# The moves a medical editor takes on the review screen and through /transitions.
+REVIEW_ACTIONS = tuple(
+    dict.fromkeys(row.action for row in TRANSITIONS.values() if row.who is Role.EDITOR)
 )
 
 
@@ -115,10 +204,14 @@ class ReviewStep(StrEnum):
 
 
 def transition_for(state: State, action: Action) -> Transition | None:
-    """Return the transition that `action` makes from `state`, or None if there is none."""
+    """Return the row that `action` takes from `state`, or None if there is none."""
     return TRANSITIONS.get((state, action))
 
 
-def allowed_actions(state: State) -> list[Action]:
-    """Return the actions the workflow allows from `state`, in declaration order."""
-    return [t.action for (source, _), t in TRANSITIONS.items() if source == state]
+def actions_from(state: State, who: Role | System | None = None) -> list[Action]:
+    """Return the actions the table allows from `state` (for `who`), in declaration order."""
+    return [
+        row.action
+        for (source, _), row in TRANSITIONS.items()
+        if source == state and (who is None or row.who == who)
+    ]

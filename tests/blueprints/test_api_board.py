@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import func, select
 
+from reviewapp.domain.engine import transition
 from reviewapp.domain.versions import latest_version
-from reviewapp.domain.workflow import apply_action
 from reviewapp.extensions import db
 from reviewapp.models import AuditEvent, Section, Signoff, Version
 from reviewapp.rules.states import Action, Audience, Role, State
@@ -24,8 +24,8 @@ def awaiting(make_article, editor) -> Version:
     article.required_signoffs = 2
     section = db.session.scalar(select(Section).where(Section.key == "s1"))
     version = latest_version(section, C)
-    apply_action(editor, version, Action.START_REVIEW)
-    apply_action(editor, version, Action.APPROVE)
+    transition(editor, version, Action.START_REVIEW)
+    transition(editor, version, Action.APPROVE)
     db.session.commit()
     assert version.workflow_state is State.AWAITING_SIGNOFF
     return version

@@ -16,6 +16,8 @@ import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reviewapp.blueprints.api.openapi import document
+from reviewapp.blueprints.api.payloads import MAX_ID
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -26,12 +28,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from reviewapp import create_app
-from reviewapp.blueprints.api.openapi import document
-from reviewapp.blueprints.api.payloads import MAX_ID
 from reviewapp.domain.comments import add_comment
+from reviewapp.domain.engine import transition
 from reviewapp.domain.signoffs import MEANINGS
 from reviewapp.domain.versions import latest_version
-from reviewapp.domain.workflow import apply_action
 from reviewapp.extensions import db
 from reviewapp.models import Article, Section
 from reviewapp.rules.states import Action, Audience, Role
@@ -96,11 +96,11 @@ def target(app, make_article, make_user, contributor, editor, api_token) -> Targ
     # one Awaiting sign-off.
     submitted = next_version(contributor, sections["s1"], Audience.CLINICIAN)
     reviewed = next_version(contributor, sections["s2"], Audience.CLINICIAN)
-    apply_action(editor, reviewed, Action.START_REVIEW)
+    transition(editor, reviewed, Action.START_REVIEW)
     comment = add_comment(editor, reviewed, "Source, please.")
     awaiting = next_version(contributor, sections["summary"], Audience.PATIENT)
-    apply_action(editor, awaiting, Action.START_REVIEW)
-    apply_action(editor, awaiting, Action.APPROVE)
+    transition(editor, awaiting, Action.START_REVIEW)
+    transition(editor, awaiting, Action.APPROVE)
     approved = latest_version(sections["s1"], Audience.PATIENT)
     db.session.commit()
 

@@ -17,9 +17,9 @@ from flask import url_for
 
 from reviewapp.domain.accounts import set_active
 from reviewapp.domain.comments import add_comment
+from reviewapp.domain.engine import transition
 from reviewapp.domain.signoffs import MEANINGS
 from reviewapp.domain.versions import latest_version
-from reviewapp.domain.workflow import apply_action
 from reviewapp.extensions import db
 from reviewapp.models import Section
 from reviewapp.rules.states import Action, Audience, Role
@@ -282,12 +282,12 @@ def build_world(make_article, make_user, contributor, editor) -> World:
 
     def awaiting(key: str, audience: Audience) -> int:
         version = next_version(contributor, sections[key], audience)
-        apply_action(editor, version, Action.START_REVIEW)
-        apply_action(editor, version, Action.APPROVE)
+        transition(editor, version, Action.START_REVIEW)
+        transition(editor, version, Action.APPROVE)
         return version.id
 
     under_review = next_version(contributor, sections["s2"], c)
-    apply_action(editor, under_review, Action.START_REVIEW)
+    transition(editor, under_review, Action.START_REVIEW)
     comments = [add_comment(editor, under_review, f"Remarque {n}.") for n in (1, 2)]
     admin = make_user(Role.ADMIN)
     to_reactivate = make_user(Role.CONTRIBUTOR)

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from reviewapp.domain.engine import transition
 from reviewapp.domain.versions import latest_version, submit_version
-from reviewapp.domain.workflow import apply_action
 from reviewapp.extensions import db
 from reviewapp.models import AuditEvent, Section, Signoff, Version
 from reviewapp.rules.clock import utcnow
@@ -28,8 +28,8 @@ def awaiting(make_article, editor) -> Version:
     article = make_article()
     article.required_signoffs = 2
     version = latest_version(s1(), C)
-    apply_action(editor, version, Action.START_REVIEW)
-    apply_action(editor, version, Action.APPROVE)
+    transition(editor, version, Action.START_REVIEW)
+    transition(editor, version, Action.APPROVE)
     db.session.commit()
     return version
 
@@ -200,8 +200,8 @@ def test_as_of_shows_the_wording_published_at_that_time(
         base_version_id=base.id,
         change_summary="Nouvelle donnée.",
     )
-    apply_action(editor, newer, Action.START_REVIEW)
-    apply_action(editor, newer, Action.APPROVE)
+    transition(editor, newer, Action.START_REVIEW)
+    transition(editor, newer, Action.APPROVE)
     sign_version(board_members[0], newer, password=TEST_PASSWORD, meaning=MEANINGS[0])
     db.session.commit()
     login(make_user(Role.BOARD))

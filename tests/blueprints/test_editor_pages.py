@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from reviewapp.domain.comments import add_comment
+from reviewapp.domain.engine import transition
 from reviewapp.domain.signoffs import MEANINGS, sign_version
 from reviewapp.domain.versions import latest_version, submit_version
-from reviewapp.domain.workflow import apply_action
 from reviewapp.extensions import db
 from reviewapp.models import AuditEvent, Comment, Reference, Section, Version
 from reviewapp.rules.clock import utcnow
@@ -143,8 +143,8 @@ def test_unknown_article_section_or_audience_is_404(client, login, make_article,
 
 def test_queue_for_editors(client, login, make_article, editor, second_editor):
     make_article(approve=(("summary", C),), under_review=(("s2", C),))
-    apply_action(second_editor, newest("s3"), Action.START_REVIEW)
-    apply_action(second_editor, newest("s3"), Action.REQUEST_CHANGES, "Préciser.")
+    transition(second_editor, newest("s3"), Action.START_REVIEW)
+    transition(second_editor, newest("s3"), Action.REQUEST_CHANGES, "Préciser.")
     db.session.commit()
 
     login(editor)
@@ -248,9 +248,9 @@ def test_queue_and_overview_queries_do_not_grow_with_sections(
 
 def _waiting_in_every_state(editor, indexes) -> None:
     for index in indexes:
-        apply_action(editor, newest(f"s{index}"), Action.START_REVIEW)
-        apply_action(editor, newest(f"s{index}", P), Action.START_REVIEW)
-        apply_action(editor, newest(f"s{index}", P), Action.APPROVE)
+        transition(editor, newest(f"s{index}"), Action.START_REVIEW)
+        transition(editor, newest(f"s{index}", P), Action.START_REVIEW)
+        transition(editor, newest(f"s{index}", P), Action.APPROVE)
     db.session.commit()
 
 
@@ -518,8 +518,8 @@ def test_patient_wording_is_flagged_when_the_clinician_wording_moves_on(
     overview = client.get(OVERVIEW).text
     assert "clinician version 2 (Submitted) has been submitted since" in overview
 
-    apply_action(second_editor, newest("s1"), Action.START_REVIEW)
-    apply_action(second_editor, newest("s1"), Action.APPROVE)
+    transition(second_editor, newest("s1"), Action.START_REVIEW)
+    transition(second_editor, newest("s1"), Action.APPROVE)
     db.session.commit()
     signed_off_if_needed(newest("s1"), board_members[0])
     overview = client.get(OVERVIEW).text
@@ -651,7 +651,7 @@ def test_nobody_reviews_their_own_version(
     assert refused.actor_id == both.id
 
     # Another editor takes it into review; its author still cannot approve it.
-    apply_action(editor, newest(), Action.START_REVIEW)
+    transition(editor, newest(), Action.START_REVIEW)
     db.session.commit()
     response = act(post_form, own, "approve")
     assert response.status_code == 403
@@ -686,10 +686,10 @@ S, UR, CR, RJ, AP = (
 def _drive_to(state: State, editor, board_member) -> Version:
     version = newest()
     if state is not S:
-        apply_action(editor, version, Action.START_REVIEW)
+        transition(editor, version, Action.START_REVIEW)
     follow = {CR: Action.REQUEST_CHANGES, RJ: Action.REJECT, AP: Action.APPROVE}
     if state in follow:
-        apply_action(editor, version, follow[state], "Raison.")
+        transition(editor, version, follow[state], "Raison.")
     db.session.commit()
     if state is AP:
         signed_off_if_needed(version, board_member)

@@ -224,9 +224,9 @@ def test_page_is_cacheable_and_revalidates(client, make_article):
 
 def test_approval_changes_the_etag(client, make_article, editor, board_members, change_signal):
     """A worker's own commits move its page states at once, before any other signal does."""
+    from reviewapp.domain.engine import transition
     from reviewapp.domain.signoffs import MEANINGS, sign_version
     from reviewapp.domain.versions import latest_version
-    from reviewapp.domain.workflow import apply_action
     from reviewapp.extensions import db
     from reviewapp.models import Section
     from reviewapp.rules.states import Action
@@ -236,7 +236,7 @@ def test_approval_changes_the_etag(client, make_article, editor, board_members, 
     etag = client.get(URL).headers["ETag"]
     section = db.session.scalar(db.select(Section).where(Section.key == "s1"))
     version = latest_version(section, C)
-    apply_action(editor, version, Action.APPROVE)
+    transition(editor, version, Action.APPROVE)
     db.session.commit()
     waiting = client.get(URL, headers={"If-None-Match": etag})
     assert "Texte de la section 1" not in waiting.text  # an editor's approval is not enough
@@ -383,8 +383,8 @@ def test_repeat_views_are_served_from_the_page_cache(
 
 
 def test_last_modified_moves_with_public_changes(client, make_article, editor):
+    from reviewapp.domain.engine import transition
     from reviewapp.domain.versions import latest_version
-    from reviewapp.domain.workflow import apply_action
     from reviewapp.extensions import db
     from reviewapp.models import Section
     from reviewapp.rules.states import Action
@@ -392,7 +392,7 @@ def test_last_modified_moves_with_public_changes(client, make_article, editor):
     make_article(approve=(("summary", C),), under_review=(("s1", C),))
     before = client.get(URL).headers["Last-Modified"]
     section = db.session.scalar(db.select(Section).where(Section.key == "s1"))
-    apply_action(editor, latest_version(section, C), Action.REJECT, "Hors sujet.")
+    transition(editor, latest_version(section, C), Action.REJECT, "Hors sujet.")
     db.session.commit()
     after = client.get(URL)
     assert after.headers["Last-Modified"] >= before
@@ -444,3 +444,75 @@ def test_signed_in_pages_are_private(client, login, make_user):
     login(make_user(Role.EDITOR))
     assert client.get("/review/").headers["Cache-Control"] == "private, no-store"
     assert client.get("/").headers["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize(
+    ("if_none_match", "status"),
+    [
+        ("{etag}", 304),
+        ('"elsewhere", {etag}', 304),
+        ("*", 304),
+        ('"elsewhere"', 200),
+        ("", 200),
+    ],
+)
+def test_revalidation_reads_every_form_of_if_none_match(
+    client, make_article, if_none_match, status
+):
+    make_article(approve="all")
+    etag = client.get(URL).headers["ETag"]
+    response = client.get(URL, headers={"If-None-Match": if_none_match.format(etag=etag)})
+    assert response.status_code == status
+    assert response.headers["ETag"] == etag
+
+
+def test_a_chosen_audience_is_remembered_on_a_304_too(client, make_article):
+    make_article(approve="all", patient=True)
+    etag = client.get(URL + "?audience=patient").headers["ETag"]
+    response = client.get(URL + "?audience=patient", headers={"If-None-Match": etag})
+    assert response.status_code == 304
+    assert "audience=patient" in response.headers["Set-Cookie"]
+
+
+def test_a_remembered_audience_is_not_sent_again(client, make_article):
+    make_article(approve="all", patient=True)
+    client.get(URL + "?audience=patient")
+    response = client.get(URL)
+    assert "Mots simples s1" in response.text
+    assert "Set-Cookie" not in response.headers
+
+
+def test_an_unknown_remembered_audience_falls_back_to_clinicians(app, client, make_article):
+    make_article(approve="all", patient=True)
+    client.set_cookie("audience", "robot", domain=app.config["SERVER_NAME"])
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert "Texte de la section 1" in response.text
+    assert "Set-Cookie" not in response.headers
+
+
+def test_a_session_cookie_without_an_account_gets_the_shared_page(app, client, make_article):
+    make_article(approve="all")
+    etag = client.get(URL).headers["ETag"]
+    client.set_cookie(
+        app.config["SESSION_COOKIE_NAME"], "not-a-session", domain=app.config["SERVER_NAME"]
+    )
+    assert client.get(URL, headers={"If-None-Match": etag}).status_code == 304
+    assert client.get(URL).headers["Cache-Control"].startswith("public")
+
+
+def test_a_flashed_message_makes_the_page_private_once(
+    client, make_article, login, make_user, post_form
+):
+    from reviewapp.rules.states import Role
+
+    make_article(approve="all")
+    login(make_user(Role.BOARD))
+    post_form("/sign-out", page="/")
+    flashed = client.get(URL)
+    assert "You are signed out." in flashed.text
+    assert flashed.headers["Cache-Control"] == "private, no-store"
+    assert "ETag" not in flashed.headers
+    shared = client.get(URL)  # the message was shown: the shared page, which never had it
+    assert "You are signed out." not in shared.text
+    assert shared.headers["Cache-Control"].startswith("public")

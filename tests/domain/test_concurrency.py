@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 from reviewapp.domain.audit import record_refusal, verify_chain
+from reviewapp.domain.engine import transition
 from reviewapp.domain.errors import DomainError, StaleVersion, TransitionNotAllowed
 from reviewapp.domain.signoffs import sign_version
 from reviewapp.domain.versions import latest_version, submit_version
-from reviewapp.domain.workflow import apply_action
 from reviewapp.extensions import db
 from reviewapp.models import Article, AuditEvent, Section, Signoff, User, Version
 from reviewapp.rules.states import Action, Audience, Role, State
@@ -80,7 +80,7 @@ def submit(writer_id: int, section_id: int, base_id: int, text: str) -> int:
 
 
 def decide(editor_id: int, version_id: int, action: Action) -> str:
-    return apply_action(fresh(User, editor_id), fresh(Version, version_id), action, "Motif.").state
+    return transition(fresh(User, editor_id), fresh(Version, version_id), action, "Motif.").state
 
 
 def sign(member_id: int, version_id: int) -> int:
@@ -137,7 +137,7 @@ def test_two_editors_deciding_at_once_one_wins(app, make_article, make_user, con
             base_version_id=base.id,
             change_summary="Révision.",
         )
-        apply_action(fresh(User, editors[0]), version, Action.START_REVIEW)
+        transition(fresh(User, editors[0]), version, Action.START_REVIEW)
         version_id = version.id
         db.session.commit()
 
@@ -171,7 +171,7 @@ def test_two_signoffs_reaching_quorum_at_once(app, make_article, make_user, cont
             base_version_id=base.id,
             change_summary="Révision.",
         )
-        apply_action(editor, version, Action.START_REVIEW)
+        transition(editor, version, Action.START_REVIEW)
         version.state = State.AWAITING_SIGNOFF.value  # as the editor's approval will leave it
         version_id = version.id
         db.session.commit()

@@ -11,11 +11,11 @@ from reviewapp import create_app
 from reviewapp.domain.audit import record_refusal, verify_chain
 from reviewapp.domain.comments import add_comment, resolve_comment
 from reviewapp.domain.content import import_article
+from reviewapp.domain.engine import transition
 from reviewapp.domain.errors import DomainError
 from reviewapp.domain.signoffs import MEANINGS, sign_version
 from reviewapp.domain.users import create_user
 from reviewapp.domain.versions import latest_version, submit_version
-from reviewapp.domain.workflow import apply_action
 from reviewapp.extensions import db
 from reviewapp.models import Comment, Section, Signoff, User, Version, VersionTransition
 from reviewapp.rules.states import PENDING_STATES, Action, Audience, Role, State
@@ -142,7 +142,7 @@ class Workflow(RuleBasedStateMachine):
             ] or versions
         version = versions[pick % len(versions)]
         actor = self.users[user]
-        self.attempt(actor, lambda: apply_action(actor, version, action, comment), action.value)
+        self.attempt(actor, lambda: transition(actor, version, action, comment), action.value)
 
     @rule(
         pick=st.integers(0, 200),
@@ -170,7 +170,7 @@ class Workflow(RuleBasedStateMachine):
             )
             return
         action = Action.START_REVIEW if state is State.SUBMITTED else decision
-        self.attempt(actor, lambda: apply_action(actor, version, action, "Motif."), action.value)
+        self.attempt(actor, lambda: transition(actor, version, action, "Motif."), action.value)
 
     @rule(
         user=st.integers(0, len(ROLE_SETS) - 1),

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from reviewapp.domain.users import MIN_PASSWORD_LENGTH
+from reviewapp.rules import limits
 from reviewapp.rules.states import Role
 
 ROLE_CHOICES = [
@@ -23,12 +24,12 @@ class RoleCheckboxes(SelectMultipleField):
 
 
 class CreateUserForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
-    credentials = StringField("Credentials", validators=[Length(max=200)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=limits.EMAIL)])
+    name = StringField("Full name", validators=[DataRequired(), Length(max=limits.PERSON_NAME)])
+    credentials = StringField("Credentials", validators=[Length(max=limits.CREDENTIALS)])
     password = PasswordField(
         "Initial password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1024)],
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=limits.PASSWORD)],
     )
     roles = RoleCheckboxes("Roles", choices=ROLE_CHOICES)
 

@@ -3,9 +3,10 @@
 from typing import Any
 
 from reviewapp.blueprints.api.payloads import MAX_ID
-from reviewapp.domain.comments import MAX_COMMENT_LENGTH
+
 from reviewapp.domain.signoffs import MEANINGS
 from reviewapp.models import Version
+from reviewapp.rules.limits import COMMENT as MAX_COMMENT_LENGTH
 from reviewapp.rules.states import Action, Audience, State
 
 Schema = dict[str, Any]

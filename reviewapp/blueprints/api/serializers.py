@@ -7,7 +7,7 @@ from typing import Any
 from flask import url_for
 
 from reviewapp.domain.comments import can_comment
-from reviewapp.domain.workflow import actions_for
+from reviewapp.domain.engine import allowed_actions
 from reviewapp.models import (
     Article,
     AuditEvent,
@@ -75,7 +75,7 @@ def version_json(
         "created_at": timestamp(version.created_at),
         "state_changed_at": timestamp(version.state_changed_at),
         "approved_at": timestamp(version.approved_at),
-        "allowed_actions": [action.value for action in actions_for(actor, version)],
+        "allowed_actions": [action.value for action in allowed_actions(actor, version)],
         "can_comment": can_comment(actor, version),
     }
     if history is not None:

@@ -3,10 +3,6 @@
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, jsonify, url_for
-from sqlalchemy import select
-
-from reviewapp.blueprints.api import queries
-from reviewapp.blueprints.api.auth import authenticate
 from reviewapp.blueprints.api.openapi import document
 from reviewapp.blueprints.api.payloads import MAX_ID, json_object, query_id
 from reviewapp.blueprints.api.serializers import (
@@ -18,11 +14,16 @@ from reviewapp.blueprints.api.serializers import (
     signoff_json,
     version_json,
 )
+from sqlalchemy import select
+
+from reviewapp.blueprints.api import queries
+from reviewapp.blueprints.api.auth import authenticate
+from reviewapp.domain import engine
 from reviewapp.domain.comments import add_comment, resolve_comment
 from reviewapp.domain.errors import StaleVersion
-from reviewapp.domain.signoffs import object_to_version, quorum_count, sign_version
+from reviewapp.domain.signatures import quorum_count
+from reviewapp.domain.signoffs import object_to_version, sign_version
 from reviewapp.domain.versions import submit_version
-from reviewapp.domain.workflow import apply_action
 from reviewapp.extensions import db
 from reviewapp.models import Article, AuditEvent, Comment, Section, Signoff, Version
 from reviewapp.rules.states import Action, Audience, Role
@@ -195,7 +196,7 @@ def transition(version_id: int):
     """Take one workflow step: start review, request changes, reject or approve."""
     fields = json_object(required={"action": TEXT}, optional={"comment": (TEXT, "")})
     action = _action_or_400(fields["action"])
-    moved = apply_action(g.actor, _version_or_404(version_id), action, fields["comment"])
+    moved = engine.transition(g.actor, _version_or_404(version_id), action, fields["comment"])
     db.session.commit()
     return _with_history(moved)
 

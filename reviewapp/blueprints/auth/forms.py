@@ -4,7 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from reviewapp.rules import limits
+
 
 class SignInForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=limits.EMAIL)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=limits.PASSWORD)])

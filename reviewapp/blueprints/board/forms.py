@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from reviewapp.domain.signoffs import MEANINGS
+from reviewapp.rules import limits
 
 
 class SignForm(FlaskForm):
@@ -22,13 +23,14 @@ class SignForm(FlaskForm):
         validators=[DataRequired()],
     )
     password = PasswordField(
-        "Your password, to sign", validators=[DataRequired(), Length(max=1024)]
+        "Your password, to sign", validators=[DataRequired(), Length(max=limits.PASSWORD)]
     )
 
 
 class ObjectForm(FlaskForm):
     reason = TextAreaField(
-        "Reason for the objection", validators=[DataRequired(), Length(max=10_000)]
+        "Reason for the objection",
+        validators=[DataRequired(), Length(max=limits.OBJECTION_REASON)],
     )
 
 

@@ -11,22 +11,22 @@ from sqlalchemy import select
 
 from reviewapp.blueprints.board.forms import AuditFilterForm, ObjectForm, SignForm
 from reviewapp.cli.audit import EXPORT_FIELDS
+from reviewapp.domain import signatures
 from reviewapp.domain.errors import DomainError
-from reviewapp.domain.signoffs import can_sign, object_to_version, quorum_count, sign_version
+from reviewapp.domain.signoffs import can_object, can_sign, object_to_version, sign_version
 from reviewapp.extensions import db
 from reviewapp.models import Article, Section, Version, VersionTransition
 from reviewapp.readmodels.history import (
     AuditFilters,
     audit_page,
     audit_query,
-    signoffs_for,
     timeline,
 )
 from reviewapp.rules.states import Audience, Role, State
 from reviewapp.text.diffing import inline_html, side_by_side_html, summary, word_diff
 from reviewapp.text.markdown import CitationNumbering
 from reviewapp.web.access import get_or_404, roles_required
-from reviewapp.web.errors import audit_refusal
+from reviewapp.web.errors import show_refusal
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 AUDITORS = (Role.BOARD,)
@@ -45,7 +45,7 @@ def home():
         .where(Version.state == State.AWAITING_SIGNOFF.value)
         .order_by(Version.state_changed_at)
     ).all()
-    signed = signoffs_for([version.id for version, _, _ in awaiting])
+    signed = signatures.counting_signoffs([version.id for version, _, _ in awaiting])
     articles = db.session.scalars(select(Article).order_by(Article.title)).all()
     return render_template(
         "board/home.html", awaiting=awaiting, signed=signed, articles=articles, wide=True
@@ -73,10 +73,12 @@ def _version_page(
             html=html,
             transitions=approvals,
             entry=entry,
-            counted=quorum_count(version),
+            counted=signatures.quorum_count(version),
+            not_counted={
+                signoff.id for signoff in entry.signoffs if not signatures.counts(signoff, version)
+            },
             can_sign=can_sign(current_user, version),
-            can_object=version.workflow_state is State.AWAITING_SIGNOFF
-            and version.author_id != current_user.id,
+            can_object=can_object(current_user, version),
             sign_form=sign_form,
             object_form=object_form,
             wide=True,
@@ -104,8 +106,7 @@ def sign(version_id: int):
     try:
         sign_version(current_user, found, password=form.password.data, meaning=form.meaning.data)
     except DomainError as error:
-        audit_refusal(error)
-        form.form_errors.append(error.message)
+        show_refusal(error, form)
         form.password.data = ""
         return _version_page(db.session.get(Version, version_id), form, ObjectForm(), error.status)
     db.session.commit()
@@ -124,8 +125,7 @@ def object_(version_id: int):
     try:
         object_to_version(current_user, found, form.reason.data)
     except DomainError as error:
-        audit_refusal(error)
-        form.form_errors.append(error.message)
+        show_refusal(error, form)
         return _version_page(db.session.get(Version, version_id), SignForm(), form, error.status)
     db.session.commit()
     flash(f"Objection recorded: version {found.number} goes back for changes.", "info")

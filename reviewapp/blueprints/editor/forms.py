@@ -4,17 +4,16 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
-from reviewapp.domain.comments import MAX_COMMENT_LENGTH
-from reviewapp.rules.states import Action
+from reviewapp.rules import limits
+from reviewapp.rules.states import REVIEW_ACTIONS
 
-MAX_BODY_LENGTH = 100_000
 VERSION_ID = Regexp(r"^\d*$", message="Reload the page: the version it refers to is not valid.")
 
 
 class EditForm(FlaskForm):
-    heading = StringField("Heading", validators=[Length(max=500)])
-    body = TextAreaField("Wording (Markdown)", validators=[Length(max=MAX_BODY_LENGTH)])
-    change_summary = TextAreaField("Change summary", validators=[Length(max=2000)])
+    heading = StringField("Heading", validators=[Length(max=limits.HEADING)])
+    body = TextAreaField("Wording (Markdown)", validators=[Length(max=limits.BODY)])
+    change_summary = TextAreaField("Change summary", validators=[Length(max=limits.CHANGE_SUMMARY)])
     # The newest version when the contributor opened the form: the submission builds on it.
     base_version = HiddenField(validators=[VERSION_ID])
     # The newest version shown as submitted in between, which the contributor may build on.
@@ -28,12 +27,14 @@ class EditForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     # Set by the button pressed: each button carries its action as name="action".
-    action = HiddenField(validators=[DataRequired(), AnyOf([a.value for a in Action])])
-    comment = TextAreaField("Comment for the author", validators=[Length(max=MAX_COMMENT_LENGTH)])
+    action = HiddenField(validators=[DataRequired(), AnyOf([a.value for a in REVIEW_ACTIONS])])
+    comment = TextAreaField(
+        "Comment for the author", validators=[Length(max=limits.TRANSITION_COMMENT)]
+    )
 
 
 class CommentForm(FlaskForm):
-    body = TextAreaField("Your comment", validators=[Length(max=MAX_COMMENT_LENGTH)])
+    body = TextAreaField("Your comment", validators=[Length(max=limits.COMMENT)])
 
 
 class ConfirmForm(FlaskForm):

@@ -10,9 +10,9 @@ from sqlalchemy.orm import joinedload
 
 from reviewapp.blueprints.editor.forms import ActionForm, CommentForm, ConfirmForm, EditForm
 from reviewapp.domain.comments import can_comment
+from reviewapp.domain.engine import allowed_actions, unresolved_comments
 from reviewapp.domain.errors import DomainError, StaleVersion
 from reviewapp.domain.versions import latest_version
-from reviewapp.domain.workflow import actions_for, unresolved_comments
 from reviewapp.extensions import db
 from reviewapp.models import Article, Comment, Reference, Section, Version, VersionTransition
 from reviewapp.readmodels.review_queue import staleness
@@ -278,11 +278,11 @@ def edit_page(
 
 def _buttons(version: Version) -> list[ActionButton]:
     buttons = []
-    for action in actions_for(current_user, version):
+    for action in allowed_actions(current_user, version):
         transition = transition_for(version.workflow_state, action)
         buttons.append(
             ActionButton(
-                action, BUTTON_LABELS[action], transition.target, transition.comment_required
+                action, BUTTON_LABELS[action], transition.target, transition.reason_required
             )
         )
     return buttons

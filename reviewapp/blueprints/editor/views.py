@@ -7,15 +7,15 @@ from sqlalchemy import select
 from reviewapp.blueprints.editor import pages
 from reviewapp.blueprints.editor.forms import ActionForm, CommentForm, ConfirmForm, EditForm
 from reviewapp.domain.comments import add_comment, resolve_comment
-from reviewapp.domain.errors import DomainError, ValidationError
+from reviewapp.domain.engine import transition
+from reviewapp.domain.errors import DomainError
 from reviewapp.domain.versions import HUMAN, submit_version
-from reviewapp.domain.workflow import apply_action
 from reviewapp.extensions import db
 from reviewapp.models import Article, Comment, Section, Version
 from reviewapp.readmodels.review_queue import article_overview, queue_for
 from reviewapp.rules.states import Action, Audience, Role, State
 from reviewapp.web.access import get_or_404, roles_required
-from reviewapp.web.errors import audit_refusal
+from reviewapp.web.errors import audit_refusal, show_refusal
 
 bp = Blueprint("editor", __name__, url_prefix="/review")
 
@@ -140,13 +140,6 @@ def version(version_id: int):
     return pages.review_page(get_or_404(Version, version_id, "version"))
 
 
-def _show_refusal(error: DomainError, form, field) -> None:
-    """Audit a refusal and show it on the one field the person can correct, or on the form."""
-    audit_refusal(error)
-    errors = field.errors if isinstance(error, ValidationError) else form.form_errors
-    errors.append(error.message)
-
-
 @bp.post("/versions/<int:version_id>/actions")
 @roles_required(*READERS)
 def act(version_id: int):
@@ -157,9 +150,9 @@ def act(version_id: int):
         return pages.review_page(found, action_form=form, status=422)
     action = Action(form.action.data)
     try:
-        moved = apply_action(current_user, found, action, form.comment.data or "")
+        moved = transition(current_user, found, action, form.comment.data or "")
     except DomainError as error:
-        _show_refusal(error, form, form.comment)
+        show_refusal(error, form)
         found = db.session.get(Version, version_id)
         return pages.review_page(found, action_form=form, status=error.status)
     db.session.commit()
@@ -180,7 +173,7 @@ def comment(version_id: int):
     try:
         added = add_comment(current_user, found, form.body.data or "")
     except DomainError as error:
-        _show_refusal(error, form, form.body)
+        show_refusal(error, form)
         found = db.session.get(Version, version_id)
         return pages.review_page(found, comment_form=form, status=error.status)
     db.session.commit()

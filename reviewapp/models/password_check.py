@@ -1,4 +1,4 @@
-"""Sign-in attempts, kept in the database so rate limits hold across workers and servers."""
+"""Password checks, kept in the database so lockouts hold across workers and servers."""
 
 from datetime import datetime
 
@@ -10,14 +10,17 @@ from reviewapp.models.types import UTCDateTime
 from reviewapp.rules.clock import utcnow
 
 
-class SignInAttempt(db.Model):
-    __tablename__ = "sign_in_attempt"
+class PasswordCheck(db.Model):
+    """One password checked for a purpose (signing in, signing a version), right or wrong."""
+
+    __tablename__ = "password_check"
     __table_args__ = (
-        Index("ix_sign_in_attempt_email_at", "email", "attempted_at"),
-        Index("ix_sign_in_attempt_address_at", "remote_addr", "attempted_at"),
+        Index("ix_password_check_purpose_email_at", "purpose", "email", "attempted_at"),
+        Index("ix_password_check_purpose_address_at", "purpose", "remote_addr", "attempted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20))
     email: Mapped[str] = mapped_column(String(254))
     remote_addr: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)

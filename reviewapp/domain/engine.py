@@ -1,0 +1,277 @@
+"""The workflow engine: the one way a version moves from one state to another.
+
+Every move is a row of `reviewapp.rules.states.TRANSITIONS`. `transition()` checks the row,
+the role, "not on your own version", the required reason and the action's own precondition;
+takes the locks in the one order (audit chain, then the version's row); assigns the state;
+writes the trace row and the audit event; bumps the article's public revision; publishes on
+Approved; and takes the system moves that follow (quorum). `Version.state` cannot be set
+anywhere else.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from reviewapp.domain import audit, signatures
+from reviewapp.domain.errors import (
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationError,
+    on_version,
+    require_fits,
+)
+from reviewapp.extensions import db
+from reviewapp.models import Comment, User, Version, VersionTransition
+from reviewapp.models.version import engine_assignment
+from reviewapp.rules import limits
+from reviewapp.rules.clock import utcnow
+from reviewapp.rules.states import (
+    TRANSITIONS,
+    Action,
+    Audience,
+    Role,
+    State,
+    System,
+    Transition,
+    actions_from,
+    transition_for,
+)
+
+OWN_VERSION = "Nobody reviews, approves or signs a version they authored."
+
+
+@dataclass
+class Recorded:
+    """What a move's own preparation adds to its audit event (a signature, an objection)."""
+
+    target: tuple[str, int | None] | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+# An action's preparation runs once the row is checked and the version locked: it may refuse
+# (raise a DomainError) or create the rows the move records, and says what the event adds.
+Prepare = Callable[[Version], Recorded]
+
+
+def reason_field(action: Action) -> str:
+    """Return the name of the input that carries a move's reason."""
+    return "reason" if action is Action.OBJECT else "comment"
+
+
+def lock(version: Version) -> Version:
+    """Reload the version under its row lock, after the audit chain's lock (the one order)."""
+    audit.serialize_writes()
+    locked = db.session.scalar(
+        select(Version)
+        .where(Version.id == version.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert locked is not None  # noqa: S101 - the caller loaded it in this transaction
+    return locked
+
+
+def unresolved_comments(version: Version) -> int:
+    """Return how many comments on this exact version are still open."""
+    return db.session.scalar(
+        select(func.count(Comment.id)).where(
+            Comment.version_id == version.id, Comment.resolved_at.is_(None)
+        )
+    )
+
+
+def _never_yours(actor: User, action: Action) -> str | None:
+    """Return why `actor` may never take `action`, whatever the state, or None."""
+    takers = {row.who for row in TRANSITIONS.values() if row.action is action}
+    if takers == {System.ENGINE}:
+        return f"'{action.label}' is taken by the system, never by a person's request."
+    if not any(actor.has_role(who) for who in takers if isinstance(who, Role)):
+        roles = " or ".join(sorted(who.label for who in takers if isinstance(who, Role)))
+        return f"Only a {roles} can {action.label} a version."
+    return None
+
+
+def _refusal(actor: User | None, version: Version, row: Transition) -> str | None:
+    """Return why `actor` may not take `row` on `version`, or None if they may."""
+    if isinstance(row.who, System):
+        return f"'{row.action.label}' is taken by the system, never by a person's request."
+    if actor is None or not actor.is_active:
+        return "Sign in with an active account first."
+    if not actor.has_role(row.who):
+        return f"Only a {row.who.label} can {row.action.label} a version."
+    if version.author_id == actor.id:
+        return OWN_VERSION
+    return None
+
+
+def allowed_actions(actor: User | None, version: Version) -> list[Action]:
+    """Return the moves `actor` may ask for on `version` now, in the table's order."""
+    state = version.workflow_state
+    return [
+        action
+        for action in actions_from(state)
+        if _refusal(actor, version, transition_for(state, action)) is None
+    ]
+
+
+def can_take(actor: User | None, version: Version, action: Action) -> bool:
+    """Return whether `actor` may ask for `action` on `version` in its present state."""
+    row = transition_for(version.workflow_state, action)
+    return row is not None and _refusal(actor, version, row) is None
+
+
+def _check_approval(version: Version, context: dict) -> None:
+    if open_count := unresolved_comments(version):
+        plural = open_count > 1
+        raise TransitionNotAllowed(
+            f"{open_count} comment{'s are' if plural else ' is'} still unresolved on version "
+            f"{version.number}: resolve {'them' if plural else 'it'} before approving.",
+            **context,
+        )
+
+
+# Moves that record a row of their own (a signature, an objection): only their operation,
+# which creates that row in `prepare`, may take them.
+RECORDED_BY_OPERATION = {
+    Action.SIGN: "A signature is given on the sign-off form, with your password.",
+    Action.OBJECT: "An objection is made on the board's objection form, with a reason.",
+}
+
+# What the board is told when a version is not at the step its move needs.
+NOT_NOW = {
+    Action.SIGN: "only a version a medical editor has approved can be signed",
+    Action.OBJECT: "only a version awaiting board sign-off can be objected to",
+}
+
+# The precondition a move has beyond its row, checked under the lock.
+PRECONDITIONS: dict[Action, Callable[[Version, dict], None]] = {Action.APPROVE: _check_approval}
+
+
+def transition(
+    actor: User,
+    version: Version,
+    action: Action,
+    comment: str = "",
+    *,
+    prepare: Prepare | None = None,
+) -> Version:
+    """Take one move a person asked for on `version`, or refuse it and change nothing."""
+    row = transition_for(version.workflow_state, action)
+    context = on_version((row.event if row else "") or f"version.{action.value}", version)
+    version = lock(version)
+    state = version.workflow_state
+    if (refused := _never_yours(actor, action)) is not None:
+        raise PermissionDenied(refused, **context)
+    row = transition_for(state, action)
+    if row is None:
+        possible = ", ".join(a.label for a in allowed_actions(actor, version)) or "none"
+        why = NOT_NOW.get(action) or (
+            f"it cannot be sent to '{action.label}' (possible now: {possible})"
+        )
+        raise TransitionNotAllowed(f"Version {version.number} is {state.label}: {why}.", **context)
+    if (refused := _refusal(actor, version, row)) is not None:
+        raise PermissionDenied(refused, **context)
+    if action in RECORDED_BY_OPERATION and prepare is None:
+        raise TransitionNotAllowed(RECORDED_BY_OPERATION[action], **context)
+    comment = comment.strip()
+    require_fits(
+        reason_field(action), comment, limits.FIELD_LIMITS[reason_field(action)], **context
+    )
+    if row.reason_required and not comment:
+        raise ValidationError(
+            f"Say why: a {reason_field(action)} is required to {action.label}.",
+            field=reason_field(action),
+            **context,
+        )
+    if (precondition := PRECONDITIONS.get(action)) is not None:
+        precondition(version, context)
+    recorded = prepare(version) if prepare else Recorded()
+    now = utcnow()
+    _move(actor, version, row, comment, now, recorded)
+    if action is Action.SIGN and state is State.AWAITING_SIGNOFF:
+        _complete_quorum(actor, version, now)
+    return version
+
+
+def supersede(actor: User, previous: Version, successor: Version) -> None:
+    """Mark a pending version Superseded by the one just submitted on top of it (system move)."""
+    previous = lock(previous)
+    row = transition_for(previous.workflow_state, Action.SUPERSEDE)
+    if row is None:
+        return
+    _move(
+        actor,
+        previous,
+        row,
+        f"Superseded by version {successor.number}.",
+        utcnow(),
+        Recorded(details={"superseded_by": successor.id}),
+    )
+
+
+def _complete_quorum(actor: User, version: Version, now: datetime) -> None:
+    required = version.section.article.required_signoffs
+    counted = signatures.quorum_count(version)
+    if counted < required:
+        return
+    reached = f"{required} board sign-off{'s' if required > 1 else ''} reached."
+    row = transition_for(version.workflow_state, Action.QUORUM)
+    _move(actor, version, row, reached, now, Recorded(details={"signoffs": counted}))
+
+
+def _move(
+    actor: User, version: Version, row: Transition, comment: str, now: datetime, recorded: Recorded
+) -> None:
+    """Make the move: state, trace row, public revision, publication and audit event."""
+    before = version.state
+    db.session.add(
+        VersionTransition(
+            version_id=version.id,
+            actor_id=actor.id,
+            action=row.action.value,
+            from_state=before,
+            to_state=row.target.value,
+            comment=comment,
+            created_at=now,
+        )
+    )
+    if row.target.value != before:
+        with engine_assignment():
+            version.state = row.target.value
+        version.state_changed_at = now
+    if row.target is State.APPROVED and row.source is not State.APPROVED:
+        _publish(version, now)
+    version.section.article.mark_public_change(now)
+    db.session.flush()
+    after = {"state": row.target.value, "content_hash": version.content_hash}
+    if comment:
+        after[reason_field(row.action)] = comment
+    audit.record(
+        actor,
+        row.event,
+        target=recorded.target or ("version", version.id),
+        article_id=version.section.article_id,
+        before={"state": before, "version_id": version.id},
+        after=after | recorded.details,
+        at=now,
+    )
+
+
+def _publish(version: Version, now: datetime) -> None:
+    """Make an approved version the section's published wording unless a newer one already is."""
+    version.approved_at = now
+    section = version.section
+    attribute = (
+        "published_clinician_id"
+        if version.audience_enum is Audience.CLINICIAN
+        else "published_patient_id"
+    )
+    current_id = getattr(section, attribute)
+    if current_id is not None:
+        current = db.session.get(Version, current_id)
+        if current is not None and current.number > version.number:
+            return
+    setattr(section, attribute, version.id)
