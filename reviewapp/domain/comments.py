@@ -48,6 +48,13 @@ def add_comment(actor: User, version: Version, body: str) -> Comment:
     return comment
 
 
+def can_resolve(actor: User | None, comment: Comment) -> bool:
+    """Return whether `actor` may mark this open comment resolved: an editor, or its author."""
+    if actor is None or not actor.is_active or comment.is_resolved:
+        return False
+    return actor.has_role(Role.EDITOR) or comment.author_id == actor.id
+
+
 def resolve_comment(actor: User, comment: Comment) -> Comment:
     """Mark a comment resolved: by an editor, or by the person who wrote it."""
     version = db.session.get(Version, comment.version_id)
@@ -56,10 +63,10 @@ def resolve_comment(actor: User, comment: Comment) -> Comment:
         "target": ("comment", comment.id),
         "article_id": version.section.article_id,
     }
-    if not (actor.has_role(Role.EDITOR) or (actor.is_active and comment.author_id == actor.id)):
-        raise PermissionDenied("Only an editor or the comment's author can resolve it.", **context)
     if comment.is_resolved:
         raise TransitionNotAllowed("This comment is already resolved.", **context)
+    if not can_resolve(actor, comment):
+        raise PermissionDenied("Only an editor or the comment's author can resolve it.", **context)
     comment.resolved_at = utcnow()
     comment.resolved_by_id = actor.id
     audit.record(

@@ -8,7 +8,7 @@ Approved; and takes the system moves that follow (quorum). `Version.state` canno
 anywhere else.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -107,13 +107,16 @@ def _refusal(actor: User | None, version: Version, row: Transition) -> str | Non
     return None
 
 
-def allowed_actions(actor: User | None, version: Version) -> list[Action]:
-    """Return the moves `actor` may ask for on `version` now, in the table's order."""
+def allowed_actions(
+    actor: User | None, version: Version, among: Collection[Action] | None = None
+) -> list[Action]:
+    """Return the moves `actor` may ask for on `version` now (of `among`), in the table's order."""
     state = version.workflow_state
     return [
         action
         for action in actions_from(state)
-        if _refusal(actor, version, transition_for(state, action)) is None
+        if (among is None or action in among)
+        and _refusal(actor, version, transition_for(state, action)) is None
     ]
 
 

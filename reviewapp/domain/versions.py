@@ -31,6 +31,11 @@ def validate_provenance(provenance: str) -> str:
     )
 
 
+def can_submit(actor: User | None) -> bool:
+    """Return whether `actor` may submit new wording (contributors, people or pipelines)."""
+    return actor is not None and actor.is_active and actor.has_role(Role.CONTRIBUTOR)
+
+
 def latest_version(section: Section, audience: Audience) -> Version | None:
     """Return the newest version of a (section, audience) chain, whatever its state."""
     return db.session.scalar(
@@ -77,7 +82,7 @@ def submit_version(
     target = ("section", section.id)
     article = section.article
     context = {"action": SUBMIT, "target": target, "article_id": article.id}
-    if not actor.has_role(Role.CONTRIBUTOR):
+    if not can_submit(actor):
         raise PermissionDenied("Only contributors can submit new wording.", **context)
     require_fits("provenance", provenance, limits.PROVENANCE, **context)
     provenance = validate_provenance(provenance)

@@ -9,15 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from reviewapp.blueprints.editor.forms import ActionForm, CommentForm, ConfirmForm, EditForm
-from reviewapp.domain.comments import can_comment
+from reviewapp.domain.comments import can_comment, can_resolve
 from reviewapp.domain.engine import allowed_actions, unresolved_comments
 from reviewapp.domain.errors import DomainError, StaleVersion
-from reviewapp.domain.versions import latest_version
+from reviewapp.domain.versions import can_submit, latest_version
 from reviewapp.extensions import db
 from reviewapp.models import Article, Comment, Reference, Section, Version, VersionTransition
 from reviewapp.readmodels.review_queue import staleness
 from reviewapp.rules.states import (
     PENDING_STATES,
+    REVIEW_ACTIONS,
     Action,
     Audience,
     Role,
@@ -278,7 +279,7 @@ def edit_page(
 
 def _buttons(version: Version) -> list[ActionButton]:
     buttons = []
-    for action in allowed_actions(current_user, version):
+    for action in allowed_actions(current_user, version, among=REVIEW_ACTIONS):
         transition = transition_for(version.workflow_state, action)
         buttons.append(
             ActionButton(
@@ -286,13 +287,6 @@ def _buttons(version: Version) -> list[ActionButton]:
             )
         )
     return buttons
-
-
-def _may_resolve(comment: Comment) -> bool:
-    # Mirrors reviewapp.domain.comments.resolve_comment, which still enforces it.
-    if comment.is_resolved:
-        return False
-    return current_user.has_role(Role.EDITOR) or comment.author_id == current_user.id
 
 
 def review_page(
@@ -391,14 +385,14 @@ def review_page(
             clinician_change=clinician_change,
             steps=steps,
             reviewer=reviewer,
-            comments=[CommentView(c, _may_resolve(c)) for c in comments],
+            comments=[CommentView(c, can_resolve(current_user, c)) for c in comments],
             open_comments=open_comments,
             buttons=buttons,
             comment_actions=[b.label.lower() for b in buttons if b.comment_required],
             approve_blocked=bool(open_comments)
             and any(b.action is Action.APPROVE for b in buttons),
             can_comment=can_comment(current_user, version),
-            can_edit=current_user.has_role(Role.CONTRIBUTOR),
+            can_edit=can_submit(current_user),
             is_editor=current_user.has_role(Role.EDITOR),
             is_author=version.author_id == current_user.id,
             action_form=action_form or ActionForm(),

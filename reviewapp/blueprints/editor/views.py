@@ -9,7 +9,7 @@ from reviewapp.blueprints.editor.forms import ActionForm, CommentForm, ConfirmFo
 from reviewapp.domain.comments import add_comment, resolve_comment
 from reviewapp.domain.engine import transition
 from reviewapp.domain.errors import DomainError
-from reviewapp.domain.versions import HUMAN, submit_version
+from reviewapp.domain.versions import HUMAN, can_submit, submit_version
 from reviewapp.extensions import db
 from reviewapp.models import Article, Comment, Section, Version
 from reviewapp.readmodels.review_queue import article_overview, queue_for
@@ -77,7 +77,7 @@ def overview(slug: str):
         overview=article_overview(article),
         article=article,
         audiences=list(Audience),
-        can_edit=current_user.has_role(Role.CONTRIBUTOR),
+        can_edit=can_submit(current_user),
         is_editor=current_user.has_role(Role.EDITOR),
         State=State,
         wide=True,
