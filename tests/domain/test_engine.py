@@ -10,7 +10,7 @@ from reviewapp.domain.versions import latest_version
 from reviewapp.extensions import db
 from reviewapp.models import Article, AuditEvent, Version, VersionTransition
 from reviewapp.models.version import StateAssignedOutsideEngine
-from reviewapp.rules.states import TRANSITIONS, Action, Role, State, System
+from reviewapp.rules.states import TRANSITIONS, Action, Role, State
 from tests.conftest import TEST_PASSWORD, next_version
 from tests.domain.test_workflow import C, section, version_in
 
@@ -67,16 +67,6 @@ def ask(actor, version: Version, action: Action) -> Version:
     else:
         transition(actor, version, action, "Une raison.")
     return version
-
-
-def test_the_table_is_the_products_workflow():
-    declared = {key: (row.who, row.target) for key, row in TRANSITIONS.items() if not row.by_system}
-    assert declared == BY_A_PERSON
-    system = {key: row.target for key, row in TRANSITIONS.items() if row.by_system}
-    assert system == BY_THE_SYSTEM
-    assert all(row.who is System.ENGINE for row in TRANSITIONS.values() if row.by_system)
-    assert {action for _, action in TRANSITIONS} == set(Action)
-    assert all(row.event for row in TRANSITIONS.values())
 
 
 @pytest.mark.parametrize("action", list(Action))
