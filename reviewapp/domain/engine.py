@@ -104,6 +104,8 @@ def _refusal(actor: User | None, version: Version, row: Transition) -> str | Non
         return f"Only a {row.who.label} can {row.action.label} a version."
     if version.author_id == actor.id:
         return OWN_VERSION
+    if row.action is Action.SIGN:
+        return signatures.why_not_independent(actor, version)
     return None
 
 

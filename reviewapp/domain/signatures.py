@@ -1,22 +1,70 @@
 """Which board signatures count for a version: the one home of a regulatory rule.
 
-A signature counts for a version when it was made on that version's exact content hash and,
-when the question is asked of a past moment, when it had been made by then. The board pages,
-the public page, the API, the history and the quorum check all ask here.
+A signature counts for a version when it was made on that version's exact content hash, by
+someone independent of it, and, when the question is asked of a past moment, by then. The
+board's signatures are a second check: whoever wrote the version, took an editor's step on
+it, or commented on it during its editorial review cannot sign it, and a signature of theirs
+would not count. The board pages, the public page, the API, the history and the quorum check
+all ask here.
 """
 
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 
 from reviewapp.extensions import db
-from reviewapp.models import Signoff, Version
+from reviewapp.models import Comment, Signoff, User, Version, VersionTransition
+from reviewapp.rules.states import REVIEW_ACTIONS, Action
+
+_EDITORIAL_STEPS = [action.value for action in REVIEW_ACTIONS]
+
+
+def _reviewed_by(person_id, version_id) -> ColumnElement[bool]:
+    """Return the condition that the person took an editor's step or commented in review."""
+    approved_at = (
+        select(func.max(VersionTransition.created_at))
+        .where(
+            VersionTransition.version_id == version_id,
+            VersionTransition.action == Action.APPROVE.value,
+        )
+        .scalar_subquery()
+    )
+    took_a_step = exists().where(
+        VersionTransition.version_id == version_id,
+        VersionTransition.actor_id == person_id,
+        VersionTransition.action.in_(_EDITORIAL_STEPS),
+    )
+    # Comments made before the editor's approval belong to the editorial review; the board's
+    # own discussion afterwards does not take a member off the version.
+    commented_in_review = exists().where(
+        Comment.version_id == version_id,
+        Comment.author_id == person_id,
+        or_(approved_at.is_(None), Comment.created_at <= approved_at),
+    )
+    return or_(took_a_step, commented_in_review)
+
+
+def why_not_independent(person: User, version: Version) -> str | None:
+    """Return why `person` may not sign `version`, or None when they are independent of it."""
+    if version.author_id == person.id:
+        return "Nobody reviews, approves or signs a version they authored."
+    if db.session.scalar(select(_reviewed_by(person.id, version.id))):
+        return (
+            "You reviewed this version (an editor's step or a comment during its review): "
+            "the board's signature must come from someone independent of it."
+        )
+    return None
 
 
 def counting(as_of: datetime | None = None) -> ColumnElement[bool]:
     """Return the condition, on Signoff joined to its Version, that a signature counts."""
-    condition = and_(Signoff.version_id == Version.id, Signoff.content_hash == Version.content_hash)
+    condition = and_(
+        Signoff.version_id == Version.id,
+        Signoff.content_hash == Version.content_hash,
+        Signoff.signer_id != Version.author_id,
+        ~_reviewed_by(Signoff.signer_id, Version.id),
+    )
     if as_of is not None:
         condition = and_(condition, Signoff.signed_at <= as_of)
     return condition
@@ -26,7 +74,9 @@ def counts(signoff: Signoff, version: Version, as_of: datetime | None = None) ->
     """Return whether `signoff`, already loaded, counts for `version` (at `as_of`)."""
     if signoff.version_id != version.id or signoff.content_hash != version.content_hash:
         return False
-    return as_of is None or signoff.signed_at <= as_of
+    if as_of is not None and signoff.signed_at > as_of:
+        return False
+    return why_not_independent(signoff.signer, version) is None
 
 
 def quorum_count(version: Version, as_of: datetime | None = None) -> int:
