@@ -23,6 +23,7 @@ def create_app(config: str | dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from reviewapp import cli
+    from reviewapp.blueprints.api.spec import ReviewApi
     from reviewapp.extensions import csrf, db, login_manager, migrate
     from reviewapp.web import change_signal, errors, page_cache, security, templating
 
@@ -31,6 +32,8 @@ def create_app(config: str | dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     security.init_app(app)
+    # flask-smorest handles HTTP errors app-wide; ours, registered after it, answer instead.
+    api = ReviewApi(app)
     errors.init_app(app)
     templating.init_app(app)
     page_cache.init_app(app)
@@ -53,5 +56,5 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.register_blueprint(board_views.bp)
     # The API authenticates each request with a bearer token, never with the session cookie.
     csrf.exempt(api_views.bp)
-    app.register_blueprint(api_views.bp)
+    api.register_blueprint(api_views.bp)
     return app

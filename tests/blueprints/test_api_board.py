@@ -175,7 +175,9 @@ def test_audit_pages_for_board_members(client, awaiting, make_user, api_token):
         seen += page["events"]
         after = page["next_after"]
     assert len(seen) == total
-    assert client.get("/api/v1/audit?limit=0", headers=bearer(secret)).status_code == 400
-    assert client.get("/api/v1/audit?limit=5000", headers=bearer(secret)).status_code == 400
+    for query in ("limit=0", "limit=5000", "after=-1", "after=x"):
+        refused = client.get(f"/api/v1/audit?{query}", headers=bearer(secret))
+        assert refused.status_code == 422, query
+        assert refused.json["error"]["field"] == query.partition("=")[0]
     editor_token = api_token(make_user(Role.EDITOR))
     assert client.get("/api/v1/audit", headers=bearer(editor_token)).status_code == 403

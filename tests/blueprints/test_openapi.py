@@ -1,91 +1,49 @@
-"""The OpenAPI document matches the routes, and real answers match the document."""
+"""The generated OpenAPI document is valid, matches the routes, and real answers match it."""
 
 import re
-from datetime import datetime
-from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from openapi_schema_validator import OAS31Validator, oas31_format_checker
+from openapi_schema_validator import validate as validate_instance
+from openapi_spec_validator import validate as validate_document
 
-from reviewapp.blueprints.api.openapi import document
+from reviewapp.blueprints.api.schemas import PROVENANCE_PATTERN
+from reviewapp.domain.errors import ValidationError
+from reviewapp.domain.signoffs import MEANINGS
+from reviewapp.domain.versions import validate_provenance
+from reviewapp.rules import limits
 from reviewapp.rules.states import Audience, Role
+from tests.conftest import TEST_PASSWORD
 
+API = "/api/v1"
 FLASK_PARAMETER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 TEMPLATE_PARAMETER = re.compile(r"\{([^{}]+)\}")
 METHODS = {"get", "post", "put", "patch", "delete"}
+ERROR = {"$ref": "#/components/schemas/Error"}
 
 
-def documented_operations(doc: dict) -> set[tuple[str, str]]:
-    return {
-        (path, method.upper())
-        for path, item in doc["paths"].items()
-        for method in item
-        if method in METHODS
-    }
+@pytest.fixture
+def doc(client) -> dict:
+    return client.get(f"{API}/openapi.json").json
 
 
-def routed_operations(app) -> set[tuple[str, str]]:
-    prefix = document()["servers"][0]["url"]
-    operations = set()
-    for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith(prefix + "/"):
-            continue
-        path = FLASK_PARAMETER.sub(r"{\1}", rule.rule.removeprefix(prefix))
-        operations.update((path, method) for method in rule.methods - {"HEAD", "OPTIONS"})
-    return operations
-
-
-def resolve(doc: dict, schema: dict) -> dict:
-    while "$ref" in schema:
-        name = schema["$ref"].removeprefix("#/components/schemas/")
-        schema = doc["components"]["schemas"][name]
-    return schema
-
-
-def check(doc: dict, schema: dict, value: Any, where: str = "$") -> None:
-    """Fail unless `value` fits `schema`; objects may hold only documented properties."""
-    schema = resolve(doc, schema)
-    if value is None:
-        assert schema.get("nullable"), f"{where} is null but not nullable"
-        return
-    kind = schema.get("type")
-    if "enum" in schema:
-        assert value in schema["enum"], f"{where}: {value!r} not in {schema['enum']}"
-    if kind == "object":
-        assert isinstance(value, dict), f"{where} is not an object"
-        properties = schema.get("properties", {})
-        missing = set(schema.get("required", [])) - set(value)
-        assert not missing, f"{where} lacks {sorted(missing)}"
-        undocumented = set(value) - set(properties)
-        assert not undocumented, f"{where} has undocumented {sorted(undocumented)}"
-        for name, item in value.items():
-            check(doc, properties[name], item, f"{where}.{name}")
-    elif kind == "array":
-        assert isinstance(value, list), f"{where} is not an array"
-        for index, item in enumerate(value):
-            check(doc, schema["items"], item, f"{where}[{index}]")
-    elif kind == "string":
-        assert isinstance(value, str), f"{where} is not a string"
-        if "pattern" in schema:
-            assert re.search(schema["pattern"], value), f"{where} does not match its pattern"
-        if schema.get("format") == "date-time":
-            assert datetime.fromisoformat(value.replace("Z", "+00:00")).tzinfo is not None
-    elif kind == "integer":
-        assert isinstance(value, int), f"{where} is not an integer"
-        assert not isinstance(value, bool), f"{where} is a boolean, not an integer"
-        assert value >= schema.get("minimum", value), f"{where} below its minimum"
-        assert value <= schema.get("maximum", value), f"{where} above its maximum"
-    elif kind == "boolean":
-        assert isinstance(value, bool), f"{where} is not a boolean"
-    else:
-        pytest.fail(f"{where}: schema without a type")
+def operations(doc: dict):
+    """Yield (path, method, operation) for every operation in the document."""
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            if method in METHODS:
+                yield path, method, operation
 
 
 def test_document_is_served_as_json_without_a_token(client):
-    response = client.get("/api/v1/openapi.json")
+    response = client.get(f"{API}/openapi.json")
     assert response.status_code == 200
     assert response.mimetype == "application/json"
-    assert response.json == document()
-    assert response.json["openapi"] == "3.0.3"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.json["openapi"] == "3.1.0"
+    assert response.json["security"] == [{"bearer": []}]
     assert response.json["components"]["securitySchemes"]["bearer"] == {
         "type": "http",
         "scheme": "bearer",
@@ -93,47 +51,103 @@ def test_document_is_served_as_json_without_a_token(client):
     }
 
 
-def test_every_route_is_documented_and_every_documented_path_is_routed(app):
-    doc = document()
-    routed, documented = routed_operations(app), documented_operations(doc)
+def test_document_is_valid_openapi(doc):
+    validate_document(doc)
+
+
+def test_every_route_is_documented_and_every_documented_path_is_routed(app, doc):
+    routed = {
+        (FLASK_PARAMETER.sub(r"{\1}", rule.rule), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith(API + "/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    documented = {(path, method) for path, method, _ in operations(doc)}
     assert routed - documented == set(), "routes missing from the document"
     assert documented - routed == set(), "documented operations without a route"
-    assert len(routed) >= 10
+    assert len(routed) >= 15
 
 
-def test_every_operation_names_its_parameters_errors_and_security():
-    doc = document()
+def test_every_operation_names_its_parameters_errors_and_security(doc):
     operation_ids = []
-    for path, item in doc["paths"].items():
-        for method, operation in ((m, o) for m, o in item.items() if m in METHODS):
-            operation_ids.append(operation["operationId"])
-            parameters = item.get("parameters", []) + operation.get("parameters", [])
-            in_path = {p["name"] for p in parameters if p["in"] == "path"}
-            assert in_path == set(TEMPLATE_PARAMETER.findall(path)), (path, method)
-            statuses = set(operation["responses"])
-            if path == "/openapi.json":
-                assert operation["security"] == []
-                continue
-            assert "security" not in operation  # the document-wide bearer requirement holds
-            assert "401" in statuses, (path, method)
-            if method == "post":
-                assert {"403", "404"} <= statuses, (path, method)
-            if "requestBody" in operation:
-                assert "400" in statuses, (path, method)
-                schema = resolve(doc, operation["requestBody"]["content"]["application/json"])
-                assert resolve(doc, schema["schema"])["additionalProperties"] is False
+    for path, method, operation in operations(doc):
+        operation_ids.append(operation["operationId"])
+        parameters = doc["paths"][path].get("parameters", []) + operation.get("parameters", [])
+        in_path = {p["name"] for p in parameters if p["in"] == "path"}
+        assert in_path == set(TEMPLATE_PARAMETER.findall(path)), (path, method)
+        responses = operation["responses"]
+        if path == f"{API}/openapi.json":
+            assert operation["security"] == []
+            continue
+        assert "security" not in operation  # the document-wide bearer requirement holds
+        assert "WWW-Authenticate" in responses["401"]["headers"], (path, method)
+        if method == "post":
+            assert {"403", "404"} <= set(responses), (path, method)
+        if "requestBody" in operation or "parameters" in operation:
+            assert "422" in responses, (path, method)
+        if "requestBody" in operation:
+            assert "400" in responses, (path, method)
+            body = operation["requestBody"]["content"]["application/json"]["schema"]
+            name = body["$ref"].removeprefix("#/components/schemas/")
+            assert doc["components"]["schemas"][name]["additionalProperties"] is False
+        for status, response in responses.items():
+            if status.startswith(("4", "5")):
+                assert response["content"]["application/json"]["schema"] == ERROR
+            elif status == "201":
+                assert "Location" in response["headers"], (path, method)
     assert len(operation_ids) == len(set(operation_ids))
 
 
-def test_every_reference_resolves():
-    doc = document()
-    text = repr(doc)
-    for name in re.findall(r"#/components/schemas/(\w+)", text):
-        assert name in doc["components"]["schemas"], name
+# (request schema, field) → the domain limit its maxLength must show.
+DOCUMENTED_LIMITS = {
+    ("NewVersion", "heading"): limits.HEADING,
+    ("NewVersion", "body"): limits.BODY,
+    ("NewVersion", "change_summary"): limits.CHANGE_SUMMARY,
+    ("NewVersion", "provenance"): limits.PROVENANCE,
+    ("NewComment", "body"): limits.COMMENT,
+    ("NewTransition", "comment"): limits.TRANSITION_COMMENT,
+    ("NewObjection", "reason"): limits.OBJECTION_REASON,
+    ("NewSignoff", "password"): limits.PASSWORD,
+    ("NewSignoff", "meaning"): limits.MEANING,
+}
+
+
+def test_every_text_field_shows_its_domain_limit(doc):
+    shown = {
+        (name, field): schema.get("maxLength")
+        for name, component in doc["components"]["schemas"].items()
+        if name.startswith("New")
+        for field, schema in component["properties"].items()
+        # Free text must show a limit; a choice among values (the action) needs none.
+        if schema.get("type") == "string" and ("maxLength" in schema or "enum" not in schema)
+    }
+    assert shown == DOCUMENTED_LIMITS
+
+
+@given(
+    st.one_of(
+        st.text(),
+        st.builds(
+            "".join,
+            st.lists(
+                st.sampled_from(["human", "tool:", "tool", ":", " ", "\t", "\n", "\u2003", "x"]),
+                max_size=6,
+            ),
+        ),
+    )
+)
+def test_the_documented_provenance_pattern_is_what_the_domain_accepts(value):
+    try:
+        validate_provenance(value)
+    except ValidationError:
+        accepted = False
+    else:
+        accepted = True
+    assert (re.match(PROVENANCE_PATTERN, value) is not None) == accepted
 
 
 class Recorder:
-    """Call the API and check each answer against the documented schema for its status."""
+    """Call the API and check each answer against the generated schema for its status."""
 
     def __init__(self, client, doc: dict) -> None:
         self.client = client
@@ -141,16 +155,21 @@ class Recorder:
         self.seen: set[tuple[str, str, str]] = set()
 
     def __call__(self, secret: str | None, method: str, template: str, json=None, **values):
-        url = "/api/v1" + TEMPLATE_PARAMETER.sub(lambda m: str(values[m.group(1)]), template)
-        if "query" in values:
-            url += values["query"]
+        url = API + TEMPLATE_PARAMETER.sub(lambda m: str(values[m.group(1)]), template)
+        url += values.get("query", "")
         headers = {"Authorization": f"Bearer {secret}"} if secret else {}
         response = self.client.open(url, method=method, json=json, headers=headers)
         status = str(response.status_code)
-        operation = self.doc["paths"][template][method.lower()]
+        operation = self.doc["paths"][API + template][method.lower()]
         assert status in operation["responses"], f"{method} {template} answered {status}"
         answer = operation["responses"][status]
-        check(self.doc, answer["content"]["application/json"]["schema"], response.json)
+        schema = answer["content"]["application/json"]["schema"]
+        validate_instance(
+            response.json,
+            {**schema, "components": self.doc["components"]},
+            cls=OAS31Validator,
+            format_checker=oas31_format_checker,
+        )
         for header in answer.get("headers", {}):
             assert header in response.headers, (method, template, status, header)
         self.seen.add((template, method, status))
@@ -158,12 +177,12 @@ class Recorder:
 
 
 def test_answers_match_the_document(
-    client, make_article, make_user, api_token, contributor, editor
+    client, doc, make_article, make_user, api_token, contributor, editor
 ):
     make_article(approve=(("summary", Audience.CLINICIAN), ("s1", Audience.CLINICIAN)))
     writer, reviewer = api_token(contributor), api_token(editor)
     board = api_token(make_user(Role.BOARD))
-    call = Recorder(client, document())
+    call = Recorder(client, doc)
     chain = "/articles/{slug}/sections/{key}/{audience}/versions"
     where = {"slug": "test-article", "key": "s1", "audience": "clinician"}
     draft = {"heading": "Section 1", "body": "Neuf [@ref-1].", "provenance": "tool:drafter 1.2"}
@@ -177,7 +196,8 @@ def test_answers_match_the_document(
     call(writer, "GET", chain, **{**where, "key": "missing"})
 
     call(writer, "POST", chain, json={**draft, "base_version": base}, **where)  # 422: no summary
-    call(writer, "POST", chain, json={"heading": 1}, **where)
+    call(writer, "POST", chain, json={"heading": 1}, **where)  # 422: a mistyped field
+    call(writer, "POST", chain, json=[draft], **where)  # 400: not an object
     call(reviewer, "POST", chain, json={**draft, "base_version": base}, **where)
     new = call(
         writer,
@@ -186,9 +206,8 @@ def test_answers_match_the_document(
         json={**draft, "base_version": base, "change_summary": "Neuf."},
         **where,
     ).json["id"]
-    call(
-        writer, "POST", chain, json={**draft, "base_version": base, "change_summary": "x"}, **where
-    )
+    stale = {**draft, "base_version": base, "change_summary": "x"}
+    assert call(writer, "POST", chain, json=stale, **where).json["error"]["current_version_id"]
     call(writer, "POST", chain, json={**draft, "base_version": new}, **{**where, "key": "nope"})
 
     call(reviewer, "GET", "/versions/{version_id}", version_id=new)
@@ -196,11 +215,12 @@ def test_answers_match_the_document(
     call(reviewer, "GET", "/versions/{version_id}/diff", version_id=new)
     call(reviewer, "GET", "/versions/{version_id}/diff", version_id=base)
     call(reviewer, "GET", "/versions/{version_id}/diff", version_id=new, query="?against=77777")
+    call(reviewer, "GET", "/versions/{version_id}/diff", version_id=new, query="?against=x")
 
     transitions = "/versions/{version_id}/transitions"
     call(reviewer, "POST", transitions, json={"action": "approve"}, version_id=new)  # 409
     call(board, "POST", transitions, json={"action": "start_review"}, version_id=new)  # 403
-    call(reviewer, "POST", transitions, json={"action": "publish"}, version_id=new)  # 400
+    call(reviewer, "POST", transitions, json={"action": "publish"}, version_id=new)  # 422
     call(reviewer, "POST", transitions, json={"action": "start_review"}, version_id=new)
     call(reviewer, "POST", transitions, json={"action": "reject"}, version_id=new)  # 422
     call(reviewer, "POST", transitions, json={"action": "start_review"}, version_id=99999)
@@ -218,6 +238,17 @@ def test_answers_match_the_document(
     call(reviewer, "POST", resolve_url, comment_id=99999)
     call(reviewer, "POST", transitions, json={"action": "approve"}, version_id=new)
     call(None, "POST", transitions, json={"action": "approve"}, version_id=new)
+
+    signoffs, objections = "/versions/{version_id}/signoffs", "/versions/{version_id}/objections"
+    call(board, "POST", objections, json={"reason": " "}, version_id=new)  # 422
+    signature = {"password": TEST_PASSWORD, "meaning": MEANINGS[0]}
+    call(board, "POST", signoffs, json=signature, version_id=new)
+    call(board, "POST", signoffs, json=signature, version_id=new)  # 409: signed already
+    call(board, "GET", signoffs, version_id=new)
+    call(board, "POST", objections, json={"reason": "Trop tard."}, version_id=new)  # 409
+    call(board, "GET", "/audit", query="?limit=3")
+    call(board, "GET", "/audit", query="?limit=0")  # 422
+    call(reviewer, "GET", "/audit")  # 403
 
     statuses = {status for _, _, status in call.seen}
     assert statuses == {"200", "201", "400", "401", "403", "404", "409", "422"}

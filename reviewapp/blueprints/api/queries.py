@@ -5,13 +5,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from reviewapp.blueprints.api.serializers import section_status, version_summary
 from reviewapp.extensions import db
-from reviewapp.models import Comment, Section, Version, VersionCitation, VersionTransition
+from reviewapp.models import Comment, Section, Signoff, Version, VersionCitation, VersionTransition
 from reviewapp.rules.states import Audience
 
+# Everything a version's answer shows: the session may no longer hold the section the view
+# looked up by the time the response schema reads it.
 _VERSION_LOADING = (
     joinedload(Version.author),
+    joinedload(Version.section).joinedload(Section.article),
     selectinload(Version.citations).joinedload(VersionCitation.reference),
 )
 
@@ -19,9 +21,7 @@ _VERSION_LOADING = (
 def load_version(version_id: int) -> Version | None:
     """Return a version with its author, place and citations loaded."""
     return db.session.scalar(
-        select(Version)
-        .where(Version.id == version_id)
-        .options(*_VERSION_LOADING, joinedload(Version.section).joinedload(Section.article))
+        select(Version).where(Version.id == version_id).options(*_VERSION_LOADING)
     )
 
 
@@ -61,6 +61,22 @@ def comments(version: Version) -> list[Comment]:
     )
 
 
+def signoffs(version: Version) -> list[Signoff]:
+    """Return every signature on one version, as signed, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Signoff)
+            .where(Signoff.version_id == version.id)
+            .order_by(Signoff.signed_at, Signoff.id)
+            .options(joinedload(Signoff.signer))
+        )
+    )
+
+
+def _summary(version_id: int | None, number: int | None, state: str | None) -> dict | None:
+    return None if version_id is None else {"id": version_id, "number": number, "state": state}
+
+
 def section_statuses(article_id: int) -> list[dict[str, Any]]:
     """Return each section with its published and newest version per audience, in two queries."""
     clinician, patient = aliased(Version), aliased(Version)
@@ -91,7 +107,7 @@ def section_statuses(article_id: int) -> list[dict[str, Any]]:
         .subquery()
     )
     newest = {
-        (row.section_id, row.audience): version_summary(row.id, row.number, row.state)
+        (row.section_id, row.audience): _summary(row.id, row.number, row.state)
         for row in db.session.execute(
             select(
                 Version.section_id, Version.audience, Version.id, Version.number, Version.state
@@ -109,14 +125,14 @@ def section_statuses(article_id: int) -> list[dict[str, Any]]:
             Audience.CLINICIAN: (row.clinician_id, row.clinician_number, row.clinician_state),
             Audience.PATIENT: (row.patient_id, row.patient_number, row.patient_state),
         }
-        chains = {
-            audience: {
-                "published": version_summary(*published[audience])
-                if published[audience][0] is not None
-                else None,
+        audiences = {
+            audience.value: {
+                "published": _summary(*published[audience]),
                 "newest": newest.get((row.id, audience.value)),
             }
             for audience in Audience
         }
-        statuses.append(section_status(row.key, row.level, row.position, chains))
+        statuses.append(
+            {"key": row.key, "level": row.level, "position": row.position, "audiences": audiences}
+        )
     return statuses

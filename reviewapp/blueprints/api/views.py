@@ -1,37 +1,68 @@
 """The JSON API under /api/v1, for people and drafting pipelines with a bearer token."""
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, jsonify, url_for
-from reviewapp.blueprints.api.openapi import document
-from reviewapp.blueprints.api.payloads import MAX_ID, json_object, query_id
-from reviewapp.blueprints.api.serializers import (
-    article_json,
-    article_summary,
-    audit_event_json,
-    comment_json,
-    diff_json,
-    signoff_json,
-    version_json,
-)
+from flask import Request, Response, abort, g, url_for
+from flask_smorest import Blueprint, current_api
+from marshmallow import Schema
 from sqlalchemy import select
+from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import UnprocessableEntity
 
 from reviewapp.blueprints.api import queries
 from reviewapp.blueprints.api.auth import authenticate
+from reviewapp.blueprints.api.schemas import (
+    ArticleListSchema,
+    ArticleSchema,
+    AuditPageSchema,
+    AuditQuerySchema,
+    CommentListSchema,
+    CommentSchema,
+    DiffQuerySchema,
+    DiffSchema,
+    ErrorSchema,
+    NewCommentSchema,
+    NewObjectionSchema,
+    NewSignoffSchema,
+    NewTransitionSchema,
+    NewVersionSchema,
+    SignoffListSchema,
+    SignoffSchema,
+    VersionDetailSchema,
+    VersionListSchema,
+)
 from reviewapp.domain import engine
 from reviewapp.domain.comments import add_comment, resolve_comment
 from reviewapp.domain.errors import StaleVersion
-from reviewapp.domain.signatures import quorum_count
 from reviewapp.domain.signoffs import object_to_version, sign_version
 from reviewapp.domain.versions import submit_version
 from reviewapp.extensions import db
-from reviewapp.models import Article, AuditEvent, Comment, Section, Signoff, Version
-from reviewapp.rules.states import Action, Audience, Role
+from reviewapp.models import Article, AuditEvent, Comment, Section, Version
+from reviewapp.rules.limits import MAX_ID
+from reviewapp.rules.states import Audience, Role
 from reviewapp.text.diffing import word_diff
 from reviewapp.web.access import get_or_404
-from reviewapp.web.errors import audit_refusal
+from reviewapp.web.errors import audit_refusal, error_response
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+class JsonObjectParser(FlaskParser):
+    """Read every body as JSON, whatever its declared type, and refuse all but an object."""
+
+    def load_json(self, req: Request, schema: Schema) -> dict[str, Any]:
+        data = req.get_json(force=True, silent=True)
+        if not isinstance(data, dict):
+            abort(400, "The request body must be a JSON object.")
+        return data
+
+
+class ApiBlueprint(Blueprint):
+    """A flask-smorest blueprint whose bodies are read by `JsonObjectParser`."""
+
+    ARGUMENTS_PARSER = JsonObjectParser()
+
+
+bp = ApiBlueprint("api", __name__, url_prefix="/api/v1", description="The review workflow.")
 bp.before_request(authenticate)
 
 # Any digits route here, so every method of a path answers alike; too large an id is a 404
@@ -39,12 +70,41 @@ bp.before_request(authenticate)
 VERSION_ID = "<int:version_id>"
 COMMENT_ID = "<int:comment_id>"
 CHAIN = "/articles/<slug>/sections/<key>/<audience>/versions"
-TEXT = (str,)
-ID_OR_NULL = (int, type(None))
-# A longer value would not fit its column (PostgreSQL refuses it instead of truncating).
-PROVENANCE_LENGTH = Version.__table__.c.provenance.type.length
-AUDIT_PAGE_DEFAULT = 100
-AUDIT_PAGE_MAX = 1000
+
+ERRORS = {
+    400: "The body is not a JSON object, or the request cannot be answered as asked.",
+    401: "No valid bearer token: missing, unknown, revoked, or its account is deactivated.",
+    403: "The account's roles do not allow this, or it is the version's own author.",
+    404: "No such article, section, audience, version or comment.",
+    409: "The workflow forbids this now (state, unresolved comments) or the base is stale.",
+    422: "A field is refused (type, length, unknown field, or a rule of the content); "
+    "`field` names it.",
+    429: "Signing is locked for a while after repeated wrong passwords.",
+}
+CHALLENGE = {
+    "WWW-Authenticate": {"description": "A Bearer challenge.", "schema": {"type": "string"}}
+}
+
+
+def refuses(*statuses: int) -> Callable:
+    """Document the errors an operation answers, 401 always among them, with the error body."""
+
+    def document(view: Callable) -> Callable:
+        for status in (401, *statuses):
+            view = bp.alt_response(
+                status,
+                schema=ErrorSchema,
+                description=ERRORS[status],
+                headers=CHALLENGE if status == 401 else None,
+            )(view)
+        return view
+
+    return document
+
+
+def location(description: str) -> dict[str, Any]:
+    """Document the Location header of a 201."""
+    return {"Location": {"description": description, "schema": {"type": "string"}}}
 
 
 @bp.url_value_preprocessor
@@ -61,17 +121,23 @@ def _no_store(response: Response) -> Response:
     return response
 
 
+@bp.errorhandler(UnprocessableEntity)
+def _invalid_input(error: UnprocessableEntity):
+    # webargs puts what the schema refused on the error, as {location: {field: [reasons]}}.
+    messages = (getattr(error, "data", None) or {}).get("messages")
+    if not messages:
+        return error_response(422, "unprocessable_entity", error.description)
+    field, reasons = next(iter(next(iter(messages.values())).items()))
+    reason = reasons[0] if isinstance(reasons, list) else str(reasons)
+    return error_response(422, "validation_error", f"'{field}': {reason}", field=field)
+
+
 @bp.errorhandler(StaleVersion)
 def _stale(error: StaleVersion):
     audit_refusal(error)
-    body = {
-        "error": {
-            "code": error.code,
-            "message": error.message,
-            "current_version_id": error.current_version_id,
-        }
-    }
-    return body, error.status
+    body, status = error_response(error.status, error.code, error.message, field=error.field)
+    body["error"]["current_version_id"] = error.current_version_id
+    return body, status
 
 
 def _article_or_404(slug: str) -> Article:
@@ -106,54 +172,55 @@ def _version_or_404(version_id: int) -> Version:
     return version
 
 
-def _action_or_400(value: str) -> Action:
-    try:
-        return Action(value)
-    except ValueError:
-        names = ", ".join(f"'{action.value}'" for action in Action)
-        abort(400, f"Unknown action {value!r}: use one of {names}.")
-
-
-def _with_history(version: Version) -> dict[str, Any]:
-    return version_json(version, g.actor, history=queries.history(version))
-
-
-@bp.get("/openapi.json")
+@bp.route("/openapi.json")
+@bp.doc(operationId="openapi", security=[])
+@bp.response(200, description="This document, generated from the API's schemas.")
 def openapi():
     """Describe this API as an OpenAPI 3 document."""
-    return jsonify(document())
+    return current_api.spec.to_dict()
 
 
-@bp.get("/articles")
+@bp.route("/articles")
+@bp.doc(operationId="listArticles")
+@refuses()
+@bp.response(200, ArticleListSchema, description="The articles.")
 def articles():
     """List the articles."""
     rows = db.session.scalars(select(Article).order_by(Article.title, Article.slug))
-    return {"articles": [article_summary(article) for article in rows]}
+    return {"articles": rows.all()}
 
 
-@bp.get("/articles/<slug>")
+@bp.route("/articles/<slug>")
+@bp.doc(operationId="getArticle")
+@refuses(404)
+@bp.response(200, ArticleSchema, description="The article.")
 def article(slug: str):
     """Show an article, its references, and the published and newest version of each chain."""
-    found = _article_or_404(slug)
-    return article_json(found, queries.section_statuses(found.id))
+    return _article_or_404(slug)
 
 
-@bp.get(CHAIN)
+@bp.route(CHAIN)
+@bp.doc(operationId="listVersions")
+@refuses(404)
+@bp.response(200, VersionListSchema, description="Newest first.")
 def versions(slug: str, key: str, audience: str):
     """List every version of one section's wording for one audience, newest first."""
     section = _section_or_404(slug, key)
-    chain = queries.chain(section, _audience_or_404(audience))
-    return {"versions": [version_json(version, g.actor) for version in chain]}
+    return {"versions": queries.chain(section, _audience_or_404(audience))}
 
 
-@bp.post(CHAIN)
-def submit(slug: str, key: str, audience: str):
+@bp.route(CHAIN, methods=["POST"])
+@bp.doc(operationId="submitVersion")
+@bp.arguments(NewVersionSchema)
+@refuses(400, 403, 404, 409, 422)
+@bp.response(
+    201,
+    VersionDetailSchema,
+    description="The new Submitted version; a pending previous one is superseded.",
+    headers=location("The new version."),
+)
+def submit(fields: dict[str, Any], slug: str, key: str, audience: str):
     """Submit a new version on top of the newest one the client has seen."""
-    fields = json_object(
-        required={"heading": TEXT, "body": TEXT, "base_version": ID_OR_NULL, "provenance": TEXT},
-        optional={"change_summary": (TEXT, "")},
-        max_lengths={"provenance": PROVENANCE_LENGTH},
-    )
     section = _section_or_404(slug, key)
     version = submit_version(
         g.actor,
@@ -166,121 +233,138 @@ def submit(slug: str, key: str, audience: str):
         change_summary=fields["change_summary"],
     )
     db.session.commit()
-    response = jsonify(_with_history(version))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.version", version_id=version.id)
-    return response
+    return version, {"Location": url_for("api.version", version_id=version.id)}
 
 
-@bp.get(f"/versions/{VERSION_ID}")
+@bp.route(f"/versions/{VERSION_ID}")
+@bp.doc(operationId="getVersion")
+@refuses(404)
+@bp.response(200, VersionDetailSchema, description="The version.")
 def version(version_id: int):
     """Show one version, its workflow history and what the caller may do with it."""
-    return _with_history(_version_or_404(version_id))
+    return _version_or_404(version_id)
 
 
-@bp.get(f"/versions/{VERSION_ID}/diff")
-def diff(version_id: int):
+@bp.route(f"/versions/{VERSION_ID}/diff")
+@bp.doc(operationId="diffVersion")
+@bp.arguments(DiffQuerySchema, location="query")
+@refuses(400, 404, 422)
+@bp.response(200, DiffSchema, description="The word changes.")
+def diff(query: dict[str, Any], version_id: int):
     """Compare a version with `against` (by default its parent), word by word."""
-    against_id = query_id("against")
     new = _version_or_404(version_id)
-    if against_id is None:
-        against_id = new.parent_id
+    against_id = query.get("against", new.parent_id)
     if against_id is None:
         abort(400, f"Version {new.number} has no parent: say which version with ?against=<id>.")
     old = _version_or_404(against_id)
-    return diff_json(old, new, word_diff(old.heading, new.heading), word_diff(old.body, new.body))
+    return {
+        "old": old,
+        "new": new,
+        "heading": word_diff(old.heading, new.heading),
+        "body": word_diff(old.body, new.body),
+    }
 
 
-@bp.post(f"/versions/{VERSION_ID}/transitions")
-def transition(version_id: int):
-    """Take one workflow step: start review, request changes, reject or approve."""
-    fields = json_object(required={"action": TEXT}, optional={"comment": (TEXT, "")})
-    action = _action_or_400(fields["action"])
-    moved = engine.transition(g.actor, _version_or_404(version_id), action, fields["comment"])
+@bp.route(f"/versions/{VERSION_ID}/transitions", methods=["POST"])
+@bp.doc(operationId="transitionVersion")
+@bp.arguments(NewTransitionSchema)
+@refuses(400, 403, 404, 409, 422)
+@bp.response(200, VersionDetailSchema, description="The version in its new state.")
+def transition(fields: dict[str, Any], version_id: int):
+    """Take one review step: start review, request changes, reject or approve."""
+    moved = engine.transition(
+        g.actor, _version_or_404(version_id), fields["action"], fields["comment"]
+    )
     db.session.commit()
-    return _with_history(moved)
+    return moved
 
 
-@bp.get(f"/versions/{VERSION_ID}/comments")
+@bp.route(f"/versions/{VERSION_ID}/comments")
+@bp.doc(operationId="listComments")
+@refuses(404)
+@bp.response(200, CommentListSchema, description="The comments, oldest first.")
 def comments(version_id: int):
     """List the comments on one version, oldest first."""
-    return {"comments": [comment_json(c) for c in queries.comments(_version_or_404(version_id))]}
+    return {"comments": queries.comments(_version_or_404(version_id))}
 
 
-@bp.post(f"/versions/{VERSION_ID}/comments")
-def comment(version_id: int):
+@bp.route(f"/versions/{VERSION_ID}/comments", methods=["POST"])
+@bp.doc(operationId="addComment")
+@bp.arguments(NewCommentSchema)
+@refuses(400, 403, 404, 422)
+@bp.response(201, CommentSchema, description="The new comment.", headers=location("The comments."))
+def comment(fields: dict[str, Any], version_id: int):
     """Comment on one version."""
-    fields = json_object(required={"body": TEXT})
     created = add_comment(g.actor, _version_or_404(version_id), fields["body"])
     db.session.commit()
-    response = jsonify(comment_json(created))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.comments", version_id=version_id)
-    return response
+    return created, {"Location": url_for("api.comments", version_id=version_id)}
 
 
-@bp.post(f"/comments/{COMMENT_ID}/resolve")
+@bp.route(f"/comments/{COMMENT_ID}/resolve", methods=["POST"])
+@bp.doc(operationId="resolveComment")
+@refuses(403, 404, 409)
+@bp.response(200, CommentSchema, description="The resolved comment.")
 def resolve(comment_id: int):
     """Mark a comment resolved."""
     if comment_id > MAX_ID:
         abort(404, f"There is no comment {comment_id}.")
     resolved = resolve_comment(g.actor, get_or_404(Comment, comment_id, "comment"))
     db.session.commit()
-    return comment_json(resolved)
+    return resolved
 
 
-@bp.get(f"/versions/{VERSION_ID}/signoffs")
+@bp.route(f"/versions/{VERSION_ID}/signoffs")
+@bp.doc(operationId="listSignoffs")
+@refuses(404)
+@bp.response(200, SignoffListSchema, description="The signatures, and how many count.")
 def signoffs(version_id: int):
     """List the board signatures on one version, as signed."""
-    found = _version_or_404(version_id)
-    rows = db.session.scalars(
-        select(Signoff).where(Signoff.version_id == found.id).order_by(Signoff.signed_at)
-    )
-    return {
-        "required": found.section.article.required_signoffs,
-        "counted": quorum_count(found),
-        "state": found.state,
-        "signoffs": [signoff_json(signoff, found) for signoff in rows],
-    }
+    return _version_or_404(version_id)
 
 
-@bp.post(f"/versions/{VERSION_ID}/signoffs")
-def sign(version_id: int):
-    """Sign a version with the password entered again."""
-    fields = json_object(required={"password": TEXT, "meaning": TEXT})
+@bp.route(f"/versions/{VERSION_ID}/signoffs", methods=["POST"])
+@bp.doc(operationId="signVersion")
+@bp.arguments(NewSignoffSchema)
+@refuses(400, 403, 404, 409, 422, 429)
+@bp.response(
+    201,
+    SignoffSchema,
+    description="The signature as recorded.",
+    headers=location("The version's signatures."),
+)
+def sign(fields: dict[str, Any], version_id: int):
+    """Sign a version an editor approved, with the password entered again."""
     found = _version_or_404(version_id)
     signoff = sign_version(g.actor, found, password=fields["password"], meaning=fields["meaning"])
     db.session.commit()
-    response = jsonify(signoff_json(signoff, found))
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.signoffs", version_id=version_id)
-    return response
+    return signoff, {"Location": url_for("api.signoffs", version_id=version_id)}
 
 
-@bp.post(f"/versions/{VERSION_ID}/objections")
-def objection(version_id: int):
-    """Object to a version awaiting sign-off, with a reason."""
-    fields = json_object(required={"reason": TEXT})
+@bp.route(f"/versions/{VERSION_ID}/objections", methods=["POST"])
+@bp.doc(operationId="objectToVersion")
+@bp.arguments(NewObjectionSchema)
+@refuses(400, 403, 404, 409, 422)
+@bp.response(200, VersionDetailSchema, description="The version, now Changes requested.")
+def objection(fields: dict[str, Any], version_id: int):
+    """Object to a version awaiting sign-off, with a reason; it goes back for changes."""
     found = _version_or_404(version_id)
     object_to_version(g.actor, found, fields["reason"])
     db.session.commit()
-    return _with_history(found)
+    return found
 
 
-@bp.get("/audit")
-def audit():
-    """Page through the audit trail, oldest first, after a given event id."""
+@bp.route("/audit")
+@bp.doc(operationId="listAuditEvents")
+@bp.arguments(AuditQuerySchema, location="query")
+@refuses(403, 422)
+@bp.response(200, AuditPageSchema, description="A page of events, oldest first.")
+def audit(query: dict[str, int]):
+    """Page through the audit trail, oldest first, after a given event id (board members)."""
     if not g.actor.has_role(Role.BOARD):
         abort(403, "The audit trail is for Medical Advisory Board members.")
-    after = query_id("after", minimum=0, what="an event id (0 or more)") or 0
-    limit = query_id("limit", what=f"a number from 1 to {AUDIT_PAGE_MAX}") or AUDIT_PAGE_DEFAULT
-    if limit > AUDIT_PAGE_MAX:
-        abort(400, f"'limit' may be at most {AUDIT_PAGE_MAX}.")
+    after, limit = query["after"], query["limit"]
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.id > after).order_by(AuditEvent.id).limit(limit + 1)
     ).all()
     page = events[:limit]
-    return {
-        "events": [audit_event_json(event) for event in page],
-        "next_after": page[-1].id if len(events) > limit else None,
-    }
+    return {"events": page, "next_after": page[-1].id if len(events) > limit else None}
