@@ -115,6 +115,7 @@ def make_user(app) -> Callable[..., User]:
             credentials="MD",
             roles=list(roles) or [Role.CONTRIBUTOR],
             password=TEST_PASSWORD,
+            confirm_dual_review=True,
         )
         db.session.commit()
         return user

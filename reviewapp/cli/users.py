@@ -28,8 +28,19 @@ users_cli = click.Group("users", help="Manage accounts.")
     help="Repeat for several roles.",
 )
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option(
+    "--confirm-editor-and-board",
+    "confirm_dual_review",
+    is_flag=True,
+    help="Confirm giving one account both the editor and the board role.",
+)
 def create_user_command(
-    email: str, name: str, credentials: str, roles: tuple[str, ...], password_stdin: bool
+    email: str,
+    name: str,
+    credentials: str,
+    roles: tuple[str, ...],
+    password_stdin: bool,
+    confirm_dual_review: bool,
 ) -> None:
     """Create an account with one or more roles."""
     if password_stdin:
@@ -44,6 +55,7 @@ def create_user_command(
             credentials=credentials,
             roles=[Role(role) for role in roles],
             password=password,
+            confirm_dual_review=confirm_dual_review,
         )
     except DomainError as error:
         fail_refused(None, error)

@@ -12,6 +12,7 @@ from reviewapp.domain.errors import (
     TransitionNotAllowed,
     ValidationError,
 )
+from reviewapp.domain.users import require_dual_review_confirmation
 from reviewapp.extensions import db
 from reviewapp.models import User, UserRole
 from reviewapp.rules.states import Role
@@ -73,16 +74,23 @@ def _require_admin(actor: User, action: str, user: User) -> None:
         )
 
 
-def set_roles(actor: User, user: User, roles: list[Role]) -> User:
-    """Replace an account's roles."""
+def set_roles(
+    actor: User, user: User, roles: list[Role], *, confirm_dual_review: bool = False
+) -> User:
+    """Replace another account's roles; nobody changes their own."""
     context = {"action": "user.set_roles", "target": ("user", user.id)}
     _require_admin(actor, context["action"], user)
+    if actor.id == user.id:
+        raise TransitionNotAllowed(
+            "Nobody changes their own roles: ask another admin.", field="roles", **context
+        )
     if not roles:
         raise ValidationError(
-            "An account needs at least one role; deactivate it instead.", **context
+            "An account needs at least one role; deactivate it instead.", field="roles", **context
         )
-    if actor.id == user.id and Role.ADMIN not in roles:
-        raise TransitionNotAllowed("You cannot remove your own admin role.", **context)
+    dual = require_dual_review_confirmation(
+        set(roles), set(user.roles), confirm_dual_review, **context
+    )
     before = sorted(role.value for role in user.roles)
     after = sorted({role.value for role in roles})
     if before == after:
@@ -94,7 +102,7 @@ def set_roles(actor: User, user: User, roles: list[Role]) -> User:
         "user.set_roles",
         target=("user", user.id),
         before={"roles": before},
-        after={"roles": after},
+        after={"roles": after} | ({"editor_and_board_confirmed": True} if dual else {}),
     )
     return user
 

@@ -18,6 +18,7 @@ def test_admin_creates_an_account(client, login, make_user, post_form):
             "credentials": "MD",
             "password": "a long enough password",
             "roles": ["editor", "board"],
+            "confirm_dual_review": "y",
         },
     )
     assert response.status_code == 302
@@ -128,3 +129,48 @@ def test_role_change_without_csrf_is_refused(client, login, make_user):
     assert response.status_code == 400
     db.session.refresh(target)
     assert target.roles == {Role.CONTRIBUTOR}
+
+
+def test_nobody_changes_their_own_roles(client, login, make_user, post_form):
+    admin = make_user(Role.ADMIN)
+    login(admin)
+    page = f"/admin/users/{admin.id}"
+    assert "Nobody changes their own roles" in client.get(page).text
+    answer = post_form(
+        f"/admin/users/{admin.id}/roles",
+        {"roles": ["admin", "editor", "board"]},
+        page="/admin/users",
+    )
+    assert answer.status_code == 409
+    db.session.refresh(admin)
+    assert admin.roles == {Role.ADMIN}
+
+
+def test_giving_editor_and_board_roles_asks_for_confirmation_and_is_audited(
+    client, login, make_user, post_form
+):
+    login(make_user(Role.ADMIN))
+    target = make_user(Role.EDITOR)
+    page = f"/admin/users/{target.id}"
+    refused = post_form(f"{page}/roles", {"roles": ["editor", "board"]}, page=page)
+    assert refused.status_code == 422
+    assert "never sign what it" in refused.text
+    assert 'name="confirm_dual_review"' in refused.text
+    # What the admin ticked is kept: both roles are still checked on the refused form.
+    assert 'checked id="roles-1" name="roles" type="checkbox" value="editor"' in refused.text
+    assert 'checked id="roles-2" name="roles" type="checkbox" value="board"' in refused.text
+    db.session.refresh(target)
+    assert target.roles == {Role.EDITOR}
+    confirmed = post_form(
+        f"{page}/roles", {"roles": ["editor", "board"], "confirm_dual_review": "y"}, page=page
+    )
+    assert confirmed.status_code == 302
+    db.session.refresh(target)
+    assert target.roles == {Role.EDITOR, Role.BOARD}
+    event = db.session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.action == "user.set_roles", AuditEvent.outcome == "done")
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    assert '"editor_and_board_confirmed":true' in event.after.replace(" ", "")

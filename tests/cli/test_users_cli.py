@@ -22,6 +22,7 @@ def test_create_user_with_several_roles_from_stdin(runner):
             "--role",
             "board",
             "--password-stdin",
+            "--confirm-editor-and-board",
         ],
         input="a long enough password\n",
     )
@@ -95,3 +96,13 @@ def test_refuses_short_password_duplicate_email_and_unknown_role(runner, make_us
     assert "wizard" in unknown.output
     refused = db.session.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused")).all()
     assert len(refused) == 2
+
+
+def test_editor_and_board_roles_together_need_the_confirmation_flag(runner):
+    args = ["users", "create", "eve@example.org", "--name", "Dr Eve", "--role", "editor"]
+    result = runner.invoke(
+        args=[*args, "--role", "board", "--password-stdin"], input="a long enough password\n"
+    )
+    assert result.exit_code == 1
+    assert "never sign what it reviewed" in result.output
+    assert db.session.scalar(select(User).where(User.email == "eve@example.org")) is None

@@ -67,6 +67,7 @@ class Workflow(RuleBasedStateMachine):
                 name=f"User {index}",
                 roles=list(roles),
                 password=TEST_PASSWORD,
+                confirm_dual_review=True,
             )
             for index, roles in enumerate(ROLE_SETS)
         ]

@@ -1,7 +1,7 @@
 """Admin forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectMultipleField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -18,6 +18,13 @@ ROLE_CHOICES = [
 ]
 
 
+def dual_review_field() -> BooleanField:
+    return BooleanField(
+        "Yes, this account needs both the medical editor and the board member role "
+        "(it will never be able to sign a version it reviewed)"
+    )
+
+
 class RoleCheckboxes(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -32,10 +39,12 @@ class CreateUserForm(FlaskForm):
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=limits.PASSWORD)],
     )
     roles = RoleCheckboxes("Roles", choices=ROLE_CHOICES)
+    confirm_dual_review = dual_review_field()
 
 
 class RolesForm(FlaskForm):
     roles = RoleCheckboxes("Roles", choices=ROLE_CHOICES)
+    confirm_dual_review = dual_review_field()
 
 
 class ConfirmForm(FlaskForm):

@@ -12,7 +12,7 @@ from reviewapp.extensions import db
 from reviewapp.models import ApiToken, User
 from reviewapp.rules.states import Role
 from reviewapp.web.access import get_or_404, roles_required
-from reviewapp.web.errors import audit_refusal
+from reviewapp.web.errors import show_refusal
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -40,10 +40,10 @@ def new_user():
                 credentials=form.credentials.data or "",
                 password=form.password.data,
                 roles=[Role(value) for value in form.roles.data],
+                confirm_dual_review=form.confirm_dual_review.data,
             )
         except DomainError as error:
-            audit_refusal(error)
-            form.form_errors.append(error.message)
+            show_refusal(error, form)
             status = error.status
         else:
             db.session.commit()
@@ -54,18 +54,27 @@ def new_user():
     return render_template("admin/new_user.html", form=form), status
 
 
+def _account_page(account: User, form: RolesForm, status: int = 200):
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == account.id).order_by(ApiToken.created_at)
+    ).all()
+    page = render_template(
+        "admin/user.html",
+        account=account,
+        form=form,
+        confirm=ConfirmForm(),
+        tokens=tokens,
+        own_account=account.id == current_user.id,
+    )
+    return page, status
+
+
 @bp.get("/users/<int:user_id>")
 @roles_required(Role.ADMIN)
 def user(user_id: int):
     """Show one account: roles, status, API tokens."""
     account = get_or_404(User, user_id, "account")
-    form = RolesForm(roles=sorted(role.value for role in account.roles))
-    tokens = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == account.id).order_by(ApiToken.created_at)
-    ).all()
-    return render_template(
-        "admin/user.html", account=account, form=form, confirm=ConfirmForm(), tokens=tokens
-    )
+    return _account_page(account, RolesForm(roles=sorted(role.value for role in account.roles)))
 
 
 @bp.post("/users/<int:user_id>/roles")
@@ -77,7 +86,16 @@ def update_roles(user_id: int):
     if not form.validate_on_submit():
         flash("The form expired; try again.", "error")
         return redirect(url_for("admin.user", user_id=user_id)), 303
-    set_roles(current_user, account, [Role(value) for value in form.roles.data])
+    try:
+        set_roles(
+            current_user,
+            account,
+            [Role(value) for value in form.roles.data],
+            confirm_dual_review=form.confirm_dual_review.data,
+        )
+    except DomainError as error:
+        show_refusal(error, form)
+        return _account_page(db.session.get(User, user_id), form, error.status)
     db.session.commit()
     flash(f"Roles of {account.email} saved.", "info")
     return redirect(url_for("admin.user", user_id=user_id))
