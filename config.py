@@ -20,6 +20,8 @@ class Config:
     )
     # Pre-ping survives database restarts at the cost of one round trip per request.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": os.environ.get("DATABASE_PRE_PING", "1") == "1"}
+    # How long an SQLite writer waits for another one before the request answers 503.
+    SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 5000)
     SITE_NAME = os.environ.get("SITE_NAME") or "reviewapp"
     CONTENT_DIR = os.environ.get("CONTENT_DIR") or str(BASE_DIR / "content")
     SESSION_COOKIE_HTTPONLY = True

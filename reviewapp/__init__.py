@@ -25,8 +25,10 @@ def create_app(config: str | dict | None = None) -> Flask:
     from reviewapp import cli
     from reviewapp.blueprints.api.spec import ReviewApi
     from reviewapp.extensions import csrf, db, login_manager, migrate
+    from reviewapp.models import connections
     from reviewapp.web import change_signal, errors, page_cache, security, templating
 
+    connections.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     login_manager.init_app(app)

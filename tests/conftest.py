@@ -295,7 +295,9 @@ class QueryCounter:
         self.statements: list[str] = []
 
     def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        self.statements.append(statement)
+        # Opening a transaction (SQLite's BEGIN, see models/connections.py) reads nothing.
+        if statement not in ("BEGIN", "BEGIN IMMEDIATE"):
+            self.statements.append(statement)
 
     @property
     def count(self) -> int:

@@ -8,13 +8,14 @@ token, and reads again only when the token moved:
 - on PostgreSQL a trigger on `article` sends a NOTIFY that a listener thread in each worker
   counts, so a change made by any worker or host moves every worker's token within the
   notification's delivery time (under a millisecond here, benchmarks/signal_delay.py);
-- on an SQLite file the header's file change counter, which SQLite bumps on every commit in
-  rollback-journal mode, is read with one `pread` (a file copied over the database by hand
-  is noticed within a second);
+- on an SQLite file, what SQLite moves on every commit, read with one `pread`: in WAL mode
+  (the default here, models/connections.py) the WAL index's transaction counter in the
+  `-shm` file every connection maps; in rollback-journal mode the header's change counter
+  (a file copied over the database by hand is noticed within a second);
 - a commit in this process moves the token at once, before any notification arrives.
 
 When the signal cannot be trusted (listener not connected, or its own echo NOTIFY did not
-come back within a round; SQLite in WAL mode or in memory) `token()` answers None and
+come back within a round; SQLite in memory) `token()` answers None and
 callers read the database as before.
 """
 
@@ -59,37 +60,22 @@ class NoSignal:
         return None
 
 
-class SqliteChangeCounter:
-    """The change counter in an SQLite file's header, which every commit increments."""
-
-    kind = "sqlite-change-counter"
+class _WatchedFile:
+    """A read-only descriptor on a file that may be replaced (or, for -shm, recreated)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._descriptor: int | None = None
-        self._inode: int | None = None
+        self.descriptor: int | None = None
+        self.inode: int | None = None
         self._checked_at = 0.0
-        self._lock = threading.Lock()
 
-    def token(self) -> Hashable | None:
-        # Threads of one worker share the descriptor: none may close it under another's read.
-        with self._lock:
-            try:
-                if self._descriptor is None or self._replaced():
-                    self._reopen()
-                header = os.pread(self._descriptor, 28, 0)
-            except OSError:
-                self._close()
-                return None
-        if len(header) < 28 or header[:16] != SQLITE_MAGIC:
-            return None
-        if header[18] != 1 or header[19] != 1:
-            # WAL mode: SQLite does not keep the change counter up to date there.
-            return None
-        return self._inode, header[24:28]
+    def read(self, length: int) -> bytes:
+        if self.descriptor is None or self._replaced():
+            self._reopen()
+        return os.pread(self.descriptor, length, 0)
 
     def _replaced(self) -> bool:
-        """Return whether another file took the database's name (copied over it by hand).
+        """Return whether another file took this name (copied over it, or recreated).
 
         Checked at most once a second: the pool's own SQLite connections keep reading the
         old file in that case too, so a tighter check would buy nothing.
@@ -98,18 +84,56 @@ class SqliteChangeCounter:
         if now - self._checked_at < REPLACEMENT_CHECK_SECONDS:
             return False
         self._checked_at = now
-        return os.fstat(self._descriptor).st_nlink == 0
+        return os.fstat(self.descriptor).st_nlink == 0
 
     def _reopen(self) -> None:
-        self._close()
+        self.close()
         self._checked_at = time.monotonic()
-        self._descriptor = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
-        self._inode = os.fstat(self._descriptor).st_ino
+        self.descriptor = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        self.inode = os.fstat(self.descriptor).st_ino
 
-    def _close(self) -> None:
-        if self._descriptor is not None:
-            os.close(self._descriptor)
-        self._descriptor = self._inode = None
+    def close(self) -> None:
+        if self.descriptor is not None:
+            os.close(self.descriptor)
+        self.descriptor = self.inode = None
+
+
+class SqliteChangeCounter:
+    """What SQLite moves on every commit: the file header's change counter, or in WAL mode
+    the transaction counter of the WAL index (the -shm file every connection shares)."""
+
+    kind = "sqlite-change-counter"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._database = _WatchedFile(path)
+        self._wal_index = _WatchedFile(f"{path}-shm")
+        self._lock = threading.Lock()
+
+    def token(self) -> Hashable | None:
+        # Threads of one worker share the descriptors: none may close one under another's read.
+        with self._lock:
+            try:
+                header = self._database.read(28)
+                if len(header) < 28 or header[:16] != SQLITE_MAGIC:
+                    return None
+                if header[18] == 1 and header[19] == 1:
+                    return self._database.inode, header[24:28]
+                if header[18] == 2 and header[19] == 2:
+                    return self._wal_token()
+                return None
+            except OSError:
+                self._database.close()
+                self._wal_index.close()
+                return None
+
+    def _wal_token(self) -> Hashable | None:
+        # The WAL-index header (sqlite.org/walformat.html): iChange, incremented by every
+        # transaction, at byte 8; mxFrame at 16; the WAL's salts, new at each reset, at 32.
+        index = self._wal_index.read(40)
+        if len(index) < 40:
+            return None
+        return self._database.inode, self._wal_index.inode, index[8:12], index[16:20], index[32:40]
 
 
 class PostgresNotifications:

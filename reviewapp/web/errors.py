@@ -2,13 +2,15 @@
 
 import logging
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from reviewapp.domain import audit
 from reviewapp.domain.errors import DomainError
 from reviewapp.extensions import db
+from reviewapp.models.connections import is_locked_error, read_only_from_now
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +56,60 @@ def _http_error(error: HTTPException):
     return error_response(error.code or 500, code, error.description or error.name)
 
 
+def _too_large(error: RequestEntityTooLarge):
+    # Werkzeug's own description does not say what the limit is.
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    message = (
+        f"The request is larger than the {limit / 2**20:g} MiB this site accepts; "
+        "nothing was saved."
+    )
+    return error_response(413, "request_entity_too_large", message)
+
+
+# Seconds a client should wait before sending a refused write again.
+RETRY_AFTER = 5
+
+
+def _database_unavailable(error: OperationalError | InterfaceError):
+    """Answer 503 when the database is locked too long or down; nothing was stored."""
+    locked = is_locked_error(error)
+    logger.warning("database unavailable (%s): %s", "locked" if locked else "down", error)
+    # The failed transaction and its connection go: no lock or half-made write outlives this.
+    try:
+        db.session.rollback()
+    finally:
+        db.session.close()
+    # The page below reads (who is signed in) without waiting for the write lock again.
+    read_only_from_now()
+    message = (
+        "The database is busy with another change: nothing was saved. Send it again in a few "
+        "seconds."
+        if locked
+        else "The database cannot be reached just now: nothing was saved. Try again shortly."
+    )
+    headers = {"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store"}
+    if wants_json():
+        return {"error": {"code": "unavailable", "message": message}}, 503, headers
+    # Keep what the person typed: the page offers to send the same form again (passwords are
+    # never written back into a page; the person types them again).
+    typed = [
+        (name, value)
+        for name, value in request.form.items(multi=True)
+        if name != "csrf_token" and "password" not in name
+    ]
+    page = render_template(
+        "error.html",
+        status=503,
+        message=message,
+        resend_to=request.path if request.method == "POST" and typed else None,
+        typed=typed,
+    )
+    return page, 503, headers
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(InterfaceError, _database_unavailable)

@@ -138,12 +138,30 @@ def test_sqlite_counter_is_unknown_where_sqlite_does_not_keep_it(tmp_path):
     assert SqliteChangeCounter(str(tmp_path / "missing.sqlite")).token() is None
     (tmp_path / "empty.sqlite").write_bytes(b"")
     assert SqliteChangeCounter(str(tmp_path / "empty.sqlite")).token() is None
-    wal = sqlite3.connect(tmp_path / "wal.sqlite")
-    wal.execute("PRAGMA journal_mode=WAL")
-    wal.execute("CREATE TABLE article (revision INTEGER)")
-    wal.commit()
-    assert SqliteChangeCounter(str(tmp_path / "wal.sqlite")).token() is None
-    wal.close()
+
+
+def test_sqlite_counter_in_wal_mode_moves_with_every_commit_of_any_connection(tmp_path):
+    path = tmp_path / "wal.sqlite"
+    writer = sqlite3.connect(path)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("CREATE TABLE article (revision INTEGER)")
+    writer.commit()
+    counter = SqliteChangeCounter(str(path))
+    seen = {counter.token()}
+    assert None not in seen
+    for revision in range(3):
+        writer.execute("INSERT INTO article VALUES (?)", (revision,))
+        writer.commit()
+        token = counter.token()
+        assert token not in seen
+        seen.add(token)
+    # A checkpoint that resets the WAL is a change the counter must not mistake for none.
+    writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    writer.execute("INSERT INTO article VALUES (9)")
+    writer.commit()
+    assert counter.token() not in seen
+    assert counter.token() == counter.token()
+    writer.close()
 
 
 def test_sqlite_worker_revalidates_without_a_query_and_sees_other_workers_changes(
