@@ -8,6 +8,7 @@ from reviewapp.domain.errors import (
     on_version,
     require_fits,
 )
+from reviewapp.domain.locks import lock_version
 from reviewapp.extensions import db
 from reviewapp.models import Comment, User, Version
 from reviewapp.rules import limits
@@ -35,6 +36,7 @@ def add_comment(actor: User, version: Version, body: str) -> Comment:
     require_fits("body", body, limits.COMMENT, **context)
     if not body:
         raise ValidationError("The comment is empty.", field="body", **context)
+    version = lock_version(version)
     comment = Comment(version_id=version.id, author_id=actor.id, body=body, created_at=utcnow())
     db.session.add(comment)
     db.session.flush()
@@ -63,6 +65,9 @@ def resolve_comment(actor: User, comment: Comment) -> Comment:
         "target": ("comment", comment.id),
         "article_id": version.section.article_id,
     }
+    lock_version(version)
+    # Another editor may have resolved it while this request waited for the lock.
+    db.session.refresh(comment)
     if comment.is_resolved:
         raise TransitionNotAllowed("This comment is already resolved.", **context)
     if not can_resolve(actor, comment):

@@ -2,7 +2,7 @@
 
 Every move is a row of `reviewapp.rules.states.TRANSITIONS`. `transition()` checks the row,
 the role, "not on your own version", the required reason and the action's own precondition;
-takes the locks in the one order (audit chain, then the version's row); assigns the state;
+takes the locks in the one order (domain/locks.py); assigns the state;
 writes the trace row and the audit event; bumps the article's public revision; publishes on
 Approved; and takes the system moves that follow (quorum). `Version.state` cannot be set
 anywhere else.
@@ -23,6 +23,7 @@ from reviewapp.domain.errors import (
     on_version,
     require_fits,
 )
+from reviewapp.domain.locks import lock_version
 from reviewapp.extensions import db
 from reviewapp.models import Comment, User, Version, VersionTransition
 from reviewapp.models.version import engine_assignment
@@ -59,19 +60,6 @@ Prepare = Callable[[Version], Recorded]
 def reason_field(action: Action) -> str:
     """Return the name of the input that carries a move's reason."""
     return "reason" if action is Action.OBJECT else "comment"
-
-
-def lock(version: Version) -> Version:
-    """Reload the version under its row lock, after the audit chain's lock (the one order)."""
-    audit.serialize_writes()
-    locked = db.session.scalar(
-        select(Version)
-        .where(Version.id == version.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert locked is not None  # noqa: S101 - the caller loaded it in this transaction
-    return locked
 
 
 def unresolved_comments(version: Version) -> int:
@@ -166,7 +154,7 @@ def transition(
     """Take one move a person asked for on `version`, or refuse it and change nothing."""
     row = transition_for(version.workflow_state, action)
     context = on_version((row.event if row else "") or f"version.{action.value}", version)
-    version = lock(version)
+    version = lock_version(version)
     state = version.workflow_state
     if (refused := _never_yours(actor, action)) is not None:
         raise PermissionDenied(refused, **context)
@@ -203,7 +191,7 @@ def transition(
 
 def supersede(actor: User, previous: Version, successor: Version) -> None:
     """Mark a pending version Superseded by the one just submitted on top of it (system move)."""
-    previous = lock(previous)
+    previous = lock_version(previous)
     row = transition_for(previous.workflow_state, Action.SUPERSEDE)
     if row is None:
         return

@@ -77,3 +77,8 @@ class NotFound(DomainError):
 class TooManyAttempts(DomainError):
     status = 429
     code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        # Seconds until another attempt may be made, when that is known (Retry-After).
+        self.retry_after = retry_after

@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from reviewapp.domain import audit, engine
 from reviewapp.domain.errors import PermissionDenied, StaleVersion, ValidationError, require_fits
+from reviewapp.domain.locks import lock_section
 from reviewapp.extensions import db
 from reviewapp.models import Reference, Section, User, Version, VersionCitation
 from reviewapp.models.section import SUMMARY_KEY
@@ -95,10 +96,7 @@ def submit_version(
     if not body and not heading:
         raise ValidationError("The wording is empty.", field="body", **context)
 
-    audit.serialize_writes()
-    # Lock the section, not the newest version: a racing submission that waited on this lock
-    # must then see the version committed meanwhile, which a lock on the old row would hide.
-    db.session.execute(select(Section.id).where(Section.id == section.id).with_for_update())
+    lock_section(section)
     previous = latest_version(section, audience)
     if (previous.id if previous else None) != base_version_id:
         raise StaleVersion(

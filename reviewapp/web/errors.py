@@ -46,9 +46,16 @@ def show_refusal(error: DomainError, form) -> None:
     (field.errors if field is not None else form.form_errors).append(error.message)
 
 
+def retry_headers(error: DomainError) -> dict[str, str]:
+    """Return the Retry-After header a refusal carries, when it says how long to wait."""
+    seconds = getattr(error, "retry_after", None)
+    return {"Retry-After": str(seconds)} if seconds else {}
+
+
 def _domain_error(error: DomainError):
     audit_refusal(error)
-    return error_response(error.status, error.code, error.message, error.field)
+    body, status = error_response(error.status, error.code, error.message, error.field)
+    return body, status, retry_headers(error)
 
 
 def _http_error(error: HTTPException):

@@ -11,15 +11,23 @@ from functools import partial
 import pytest
 from sqlalchemy import func, select
 
-from reviewapp.domain.audit import record_refusal, verify_chain
+from reviewapp.domain import lockout
+from reviewapp.domain.audit import settle_refusal, verify_chain
+from reviewapp.domain.comments import add_comment
 from reviewapp.domain.engine import transition
-from reviewapp.domain.errors import DomainError, StaleVersion, TransitionNotAllowed
+from reviewapp.domain.errors import (
+    DomainError,
+    PermissionDenied,
+    StaleVersion,
+    TooManyAttempts,
+    TransitionNotAllowed,
+)
 from reviewapp.domain.signoffs import sign_version
 from reviewapp.domain.versions import latest_version, submit_version
 from reviewapp.extensions import db
-from reviewapp.models import Article, AuditEvent, Section, Signoff, User, Version
+from reviewapp.models import Article, AuditEvent, PasswordCheck, Section, Signoff, User, Version
 from reviewapp.rules.states import Action, Audience, Role, State
-from tests.conftest import TEST_PASSWORD, postgres_url, require
+from tests.conftest import TEST_PASSWORD, next_version, postgres_url, require
 
 ROUNDS = 20
 C = Audience.CLINICIAN
@@ -46,8 +54,7 @@ def race(app, *operations: Callable[[], object]) -> list[object]:
                 results[index] = operation()
                 db.session.commit()
             except DomainError as error:
-                db.session.rollback()
-                record_refusal(None, error)
+                settle_refusal(None, error)
                 db.session.commit()
                 results[index] = error
             except Exception as error:  # noqa: BLE001 - reported by the test, not hidden
@@ -90,6 +97,10 @@ def sign(member_id: int, version_id: int) -> int:
         password=TEST_PASSWORD,
         meaning="Approved for publication",
     ).id
+
+
+def comment_on(editor_id: int, version_id: int) -> int:
+    return add_comment(fresh(User, editor_id), fresh(Version, version_id), "Question.").id
 
 
 def s1() -> Section:
@@ -221,3 +232,56 @@ def test_audit_chain_survives_many_concurrent_writers(app, make_article, make_us
     checked, broken = verify_chain()
     assert broken is None
     assert checked == db.session.scalar(select(func.count(AuditEvent.id)))
+
+
+def test_thirty_simultaneous_wrong_signing_passwords_check_at_most_five(
+    app, make_article, make_user, contributor, editor
+):
+    make_article()
+    version = latest_version(s1(), C)
+    transition(editor, version, Action.START_REVIEW)
+    transition(editor, version, Action.APPROVE)
+    member_id, version_id = make_user(Role.BOARD).id, version.id
+    db.session.commit()
+
+    def wrong_password() -> int:
+        return sign_version(
+            fresh(User, member_id),
+            fresh(Version, version_id),
+            password="a guessed password",
+            meaning="Approved for publication",
+        ).id
+
+    results = race(app, *([wrong_password] * 30))
+    db.session.expire_all()
+    checks = db.session.scalar(
+        select(func.count(PasswordCheck.id)).where(PasswordCheck.purpose == "signing")
+    )
+    assert checks == lockout.SIGNING.per_account
+    assert sum(isinstance(r, PermissionDenied) for r in results) == 5
+    assert sum(isinstance(r, TooManyAttempts) for r in results) == 25
+    assert verify_chain()[1] is None
+
+
+def test_comments_and_transitions_on_one_version_never_deadlock(
+    app, make_article, make_user, contributor, editor
+):
+    make_article()
+    editors = [make_user(Role.EDITOR).id for _ in range(4)]
+    db.session.commit()
+    for round_number in range(5):
+        version = next_version(contributor, s1(), C, f" Tour {round_number}.")
+        version_id = version.id
+        db.session.commit()
+
+        operations = [partial(comment_on, e, version_id) for e in editors] + [
+            partial(decide, e, version_id, Action.START_REVIEW) for e in editors
+        ]
+        results = race(app, *operations)
+        unexpected = [
+            r for r in results if isinstance(r, Exception) and not isinstance(r, DomainError)
+        ]
+        assert unexpected == []
+        assert sum(r == State.UNDER_REVIEW.value for r in results) == 1
+        assert sum(isinstance(r, int) for r in results) == len(editors)
+    assert verify_chain()[1] is None

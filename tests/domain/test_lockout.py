@@ -1,5 +1,7 @@
 """One lockout for every password check, written by the domain whoever calls it."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -9,6 +11,7 @@ from reviewapp.domain.errors import PermissionDenied, TooManyAttempts
 from reviewapp.domain.signoffs import MEANINGS, WRONG_PASSWORD, sign_version
 from reviewapp.extensions import db
 from reviewapp.models import AuditEvent, PasswordCheck, Signoff
+from reviewapp.rules.clock import utcnow
 from reviewapp.rules.states import Role, State
 from tests.conftest import TEST_PASSWORD
 from tests.domain.test_workflow import version_in
@@ -57,10 +60,38 @@ def test_a_wrong_password_through_the_page_is_kept_although_the_attempt_is_refus
 
 def test_signing_and_signing_in_are_locked_separately(make_user):
     member = make_user(Role.BOARD)
-    for _ in range(lockout.SIGN_IN.per_account):
+    for _ in range(lockout.SIGN_IN.per_account_and_address):
         assert authenticate(member.email, "wrong", "192.0.2.1") is None
     db.session.commit()
     with pytest.raises(TooManyAttempts, match="sign-ins"):
         authenticate(member.email, TEST_PASSWORD, "192.0.2.1")
-    assert lockout.locked_until(lockout.SIGNING, member.email) is None
-    assert lockout.locked_until(lockout.SIGN_IN, member.email) is not None
+    assert lockout.locked_until(lockout.SIGNING, member.email, "192.0.2.1") is None
+    assert lockout.locked_until(lockout.SIGN_IN, member.email, "192.0.2.1") is not None
+
+
+def test_an_account_locks_per_address_first_then_from_anywhere(make_user):
+    member = make_user(Role.EDITOR)
+    for _ in range(lockout.SIGN_IN.per_account_and_address):
+        assert authenticate(member.email, "wrong", "192.0.2.1") is None
+    with pytest.raises(TooManyAttempts):
+        authenticate(member.email, TEST_PASSWORD, "192.0.2.1")
+    # The same person at another address may still sign in: the guesser's address is locked.
+    assert authenticate(member.email, TEST_PASSWORD, "192.0.2.2") == member
+    for number in range(lockout.SIGN_IN.per_account - lockout.SIGN_IN.per_account_and_address):
+        assert authenticate(member.email, "wrong", f"203.0.113.{number}") is None
+    with pytest.raises(TooManyAttempts, match="this account"):
+        authenticate(member.email, TEST_PASSWORD, "192.0.2.3")
+
+
+def test_an_office_behind_one_address_is_slowed_never_locked(make_user):
+    colleague = make_user(Role.EDITOR)
+    office = "198.51.100.9"
+    for number in range(lockout.SIGN_IN.address_slowed_after):
+        assert authenticate(f"guess{number}@example.org", "wrong", office) is None
+    with pytest.raises(TooManyAttempts, match="wait 1 seconds") as slowed:
+        authenticate(colleague.email, TEST_PASSWORD, office)
+    assert slowed.value.retry_after == 1
+    # Once the short wait is over, the colleague signs in from the same address.
+    later = utcnow() + timedelta(seconds=2)
+    assert lockout.address_wait(lockout.SIGN_IN, office, now=later) == timedelta(0)
+    assert lockout.locked_until(lockout.SIGN_IN, colleague.email, office, now=later) is None

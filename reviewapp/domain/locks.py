@@ -1,0 +1,41 @@
+"""The one order in which audited writes take their locks, so no two writers deadlock.
+
+1. the audit chain (PostgreSQL advisory lock; on SQLite the write transaction, begun
+   IMMEDIATE, already is the one writer's lock);
+2. the section's row, when a new version is added to one of its chains;
+3. the version's row, when it moves, is signed, objected to, commented on or resolved.
+
+Every audited write calls one of these first, before it reads what it will change.
+"""
+
+from sqlalchemy import select
+
+from reviewapp.domain import audit
+from reviewapp.extensions import db
+from reviewapp.models import Section, Version
+
+
+def lock_chain() -> None:
+    """Take the audit chain's lock: the first lock of every audited write."""
+    audit.serialize_writes()
+
+
+def lock_section(section: Section) -> None:
+    """Take the chain's lock, then the section's row lock."""
+    lock_chain()
+    # The section, not its newest version: a racing submission that waited on this lock
+    # must then see the version committed meanwhile, which a lock on the old row would hide.
+    db.session.execute(select(Section.id).where(Section.id == section.id).with_for_update())
+
+
+def lock_version(version: Version) -> Version:
+    """Take the chain's lock, then reload the version under its row lock and return it."""
+    lock_chain()
+    locked = db.session.scalar(
+        select(Version)
+        .where(Version.id == version.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert locked is not None  # noqa: S101 - the caller loaded it in this transaction
+    return locked
