@@ -8,9 +8,10 @@ address. A network address alone is never locked, since an office or a hospital 
 everyone through one proxy: past a number of failures it is only slowed, each further
 attempt waiting twice as long after the last failure, up to a minute.
 
-Counting and recording happen under the audit chain's lock (the first lock of every audited
-write), so simultaneous attempts are checked one after the other and never more than the
-limit are checked.
+A password is hashed outside any lock (it is slow on purpose); its result is then counted
+and recorded under the audit chain's lock (the first lock of every audited write), with the
+lockout checked again there, so of simultaneous wrong passwords no more than the limit are
+ever answered: the others are refused as locked, whatever they were.
 """
 
 from dataclasses import dataclass
@@ -121,7 +122,6 @@ def address_wait(lockout: Lockout, remote_addr: str, now: datetime | None = None
 
 def refuse_if_locked(lockout: Lockout, email: str, remote_addr: str = "", **context) -> None:
     """Refuse with TooManyAttempts, before any password is looked at, while locked or slowed."""
-    lock_chain()
     until = locked_until(lockout, email, remote_addr)
     if until is not None:
         raise TooManyAttempts(lockout.refusal.format(until=until), **context)
@@ -131,8 +131,14 @@ def refuse_if_locked(lockout: Lockout, email: str, remote_addr: str = "", **cont
         raise TooManyAttempts(SLOWED.format(seconds=seconds), retry_after=seconds, **context)
 
 
-def record_check(lockout: Lockout, email: str, succeeded: bool, remote_addr: str = "") -> None:
-    """Keep one password check; wrong ones count toward the lockout."""
+def record_check(
+    lockout: Lockout, email: str, succeeded: bool, remote_addr: str = "", **context
+) -> None:
+    """Keep one password check, under the chain's lock; refuse it if a lock came meanwhile."""
+    lock_chain()
+    until = locked_until(lockout, email, remote_addr)
+    if until is not None:
+        raise TooManyAttempts(lockout.refusal.format(until=until), **context)
     db.session.add(
         PasswordCheck(
             purpose=lockout.purpose,

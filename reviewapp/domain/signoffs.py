@@ -54,11 +54,15 @@ class WrongPassword(PermissionDenied):
     keep_records = True
 
 
-def _check_password(actor: User, password: str, context: dict) -> None:
+def _password_is_right(actor: User, password: str, context: dict) -> bool:
+    """Hash the re-entered password, outside any lock, unless signing is locked already."""
     lockout.refuse_if_locked(lockout.SIGNING, actor.email, **context)
     require_fits("password", password, limits.PASSWORD, **context)
-    right = actor.check_password(password)
-    lockout.record_check(lockout.SIGNING, actor.email, right)
+    return actor.check_password(password)
+
+
+def _keep_password_check(actor: User, right: bool, context: dict) -> None:
+    lockout.record_check(lockout.SIGNING, actor.email, right, **context)
     if not right:
         error = WrongPassword(WRONG_PASSWORD, field="password", **context)
         audit.record_refusal(actor, error)
@@ -68,10 +72,11 @@ def _check_password(actor: User, password: str, context: dict) -> None:
 def sign_version(actor: User, version: Version, *, password: str, meaning: str) -> Signoff:
     """Record `actor`'s signature on the version's content hash; the engine approves at quorum."""
     context = on_version(SIGN, version)
+    right = _password_is_right(actor, password, context)
     signed: list[Signoff] = []
 
     def record_signature(locked: Version) -> Recorded:
-        _check_password(actor, password, context)
+        _keep_password_check(actor, right, context)
         if meaning not in MEANINGS:
             raise ValidationError(
                 f"Choose what the signature means: {', '.join(MEANINGS)}.",
