@@ -58,7 +58,15 @@ run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/articles/necrotic-metastatic-tumor"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-serve: db
+# gunicorn loads wsgi.py: the production configuration unless REVIEWAPP_CONFIG names another,
+# and production needs SECRET_KEY and DATABASE_URL of its own (README, Configuration).
+serve: install
+	@if [ "$${REVIEWAPP_CONFIG:-production}" = production ] && { [ -z "$$SECRET_KEY" ] || [ -z "$$DATABASE_URL" ]; }; then \
+		echo "make serve runs the production configuration: export SECRET_KEY and DATABASE_URL first (README, Production)" >&2; \
+		exit 1; \
+	fi
+	mkdir -p instance
+	REVIEWAPP_CONFIG=$${REVIEWAPP_CONFIG:-production} $(BIN)/flask db upgrade
 	$(BIN)/gunicorn --workers $${GUNICORN_WORKERS:-2} --bind $(HOST):$(PORT) wsgi:app
 
 lint: install
@@ -78,7 +86,7 @@ test-sqlite: install test-tools
 test-postgres: install
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the suite again on $$TEST_DATABASE_URL (browser tests ran above on their own SQLite file)"; \
-		$(BIN)/pytest -m "not browser"; \
+		$(BIN)/pytest -m "not browser and not servers"; \
 	else \
 		echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; \
 	fi

@@ -1,20 +1,44 @@
 """Configuration classes; environment variables override the defaults in every class."""
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
+
+# Session keys anyone can read here, so anyone could sign a session cookie with them: they
+# serve development and the tests only, and every other configuration refuses them.
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"
+TESTING_SECRET_KEY = "testing-only"
+BUILT_IN_SECRET_KEYS = frozenset({DEVELOPMENT_SECRET_KEY, TESTING_SECRET_KEY})
+NEW_SECRET_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
 
 
 def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+class FromEnvironment:
+    """A setting read from the environment when an app is created, not when this is imported.
+
+    The session key is checked against what the app will really sign with, so it must not be
+    a value left over from whenever this module happened to be imported.
+    """
+
+    def __init__(self, name: str, default: str | None = None) -> None:
+        self.name = name
+        self.default = default
+
+    def __get__(self, instance: object, owner: type) -> str | None:
+        return os.environ.get(self.name) or self.default
+
+
 class Config:
     """Defaults shared by every environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
+    SECRET_KEY = FromEnvironment("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = (
         os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'reviewapp.sqlite'}"
     )
@@ -22,6 +46,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": os.environ.get("DATABASE_PRE_PING", "1") == "1"}
     # How long an SQLite writer waits for another one before the request answers 503.
     SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 5000)
+    # One body limit for forms and the API (413 beyond it): the largest legitimate request is
+    # an edit form of 100,000 + 2,500 characters, up to 12 bytes each once a 4-byte UTF-8
+    # character is percent-encoded (or JSON-escaped as two \u escapes): 1.23 MB.
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     SITE_NAME = os.environ.get("SITE_NAME") or "reviewapp"
     CONTENT_DIR = os.environ.get("CONTENT_DIR") or str(BASE_DIR / "content")
     SESSION_COOKIE_HTTPONLY = True
@@ -40,19 +68,41 @@ class Config:
     # How many reverse proxies in front set X-Forwarded-For/-Proto; 0 trusts none of them.
     PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
     PASSWORD_HASH_METHOD = "scrypt"
+    # Only development and testing may sign sessions with a key published in this file.
+    allows_built_in_secret_key = False
+
+    @classmethod
+    def check(cls, settings: Mapping[str, Any]) -> None:
+        """Refuse to run on a missing or built-in session key, outside development and testing."""
+        if cls.allows_built_in_secret_key:
+            return
+        key = settings.get("SECRET_KEY")
+        if not key or not str(key).strip():
+            raise RuntimeError(
+                f"{cls.__name__} needs the SECRET_KEY environment variable: a long random value "
+                f"shared by every server, such as the output of {NEW_SECRET_KEY}"
+            )
+        if key in BUILT_IN_SECRET_KEYS:
+            raise RuntimeError(
+                f"SECRET_KEY is a built-in development or testing value, published in config.py, "
+                f"with which anyone can forge a session: {cls.__name__} refuses it. Set SECRET_KEY "
+                f"to a long random value, such as the output of {NEW_SECRET_KEY}"
+            )
 
 
 class DevelopmentConfig(Config):
     """Local development on the embedded SQLite file under instance/."""
 
     DEBUG = False
+    allows_built_in_secret_key = True
 
 
 class TestingConfig(Config):
     """The test suite: an in-memory database unless TEST_DATABASE_URL names one."""
 
     TESTING = True
-    SECRET_KEY = "testing-only"
+    SECRET_KEY = TESTING_SECRET_KEY
+    allows_built_in_secret_key = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     WTF_CSRF_ENABLED = True
     # Cheap hashing keeps fixtures fast; production keeps the scrypt default.
@@ -60,19 +110,25 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production: refuses to start without SECRET_KEY and DATABASE_URL."""
+    """Production: refuses to start without DATABASE_URL, or without a SECRET_KEY of its own."""
 
+    SECRET_KEY = FromEnvironment("SECRET_KEY")
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
     @classmethod
-    def check(cls) -> None:
-        """Refuse to run with development defaults."""
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+    def check(cls, settings: Mapping[str, Any]) -> None:
+        """Refuse to run with development defaults: the SQLite file, a published session key."""
+        given = {
+            "SECRET_KEY": settings.get("SECRET_KEY"),
+            "DATABASE_URL": os.environ.get("DATABASE_URL"),
+        }
+        missing = [name for name, value in given.items() if not value]
         if missing:
             raise RuntimeError(
                 "Production configuration needs these environment variables: " + ", ".join(missing)
             )
+        super().check(settings)
 
 
 CONFIGS = {

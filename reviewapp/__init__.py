@@ -13,10 +13,10 @@ def create_app(config: str | dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     overrides = config if isinstance(config, dict) else {}
     config_class = config_for(config if isinstance(config, str) else overrides.pop("CONFIG", None))
-    if hasattr(config_class, "check"):
-        config_class.check()
     app.config.from_object(config_class)
     app.config.update(overrides)
+    # After the overrides: what is refused is what the app would really run with.
+    config_class.check(app.config)
     if app.config["PROXY_FIX_X_FOR"]:
         # Sign-in limits count per client address: take it from the proxies we trust, only.
         hops = app.config["PROXY_FIX_X_FOR"]
@@ -26,7 +26,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     from reviewapp.blueprints.api.spec import ReviewApi
     from reviewapp.extensions import csrf, db, login_manager, migrate
     from reviewapp.models import connections
-    from reviewapp.web import change_signal, errors, page_cache, security, templating
+    from reviewapp.web import change_signal, errors, hostile_input, page_cache, security, templating
 
     connections.init_app(app)
     db.init_app(app)
@@ -34,6 +34,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     security.init_app(app)
+    hostile_input.init_app(app)
     # flask-smorest handles HTTP errors app-wide; ours, registered after it, answer instead.
     api = ReviewApi(app)
     errors.init_app(app)

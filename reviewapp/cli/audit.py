@@ -1,6 +1,5 @@
 """`flask audit`: verify the hash chain and export the trail."""
 
-import csv
 import json
 import sys
 import time
@@ -12,6 +11,8 @@ from sqlalchemy import func, select
 from reviewapp.domain.audit import event_batches, verify_chain
 from reviewapp.extensions import db
 from reviewapp.models import AuditEvent
+from reviewapp.rules.limits import MAX_ID
+from reviewapp.text.spreadsheet import SafeDictWriter
 
 audit_cli = click.Group("audit", help="Verify and export the audit trail.")
 EXPORT_FIELDS = [column.name for column in AuditEvent.__table__.columns]
@@ -44,9 +45,15 @@ def verify_command() -> None:
     default=None,
     help="File to write; standard output by default.",
 )
-@click.option("--after", type=int, default=0, help="Only events with a larger id.")
+@click.option(
+    "--after", type=click.IntRange(0, MAX_ID), default=0, help="Only events with a larger id."
+)
 def export_command(fmt: str, output: Path | None, after: int) -> None:
-    """Write every event, oldest first, as CSV or JSON lines."""
+    """Write every event, oldest first, as CSV or JSON lines.
+
+    A CSV cell that a spreadsheet would run as a formula (one starting with = + - @, a tab or
+    a carriage return) starts with an apostrophe instead; JSON lines keep every value as is.
+    """
     stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         count = write_events(stream, fmt, after=after)
@@ -69,7 +76,7 @@ def event_rows(after: int = 0):
 def write_events(stream, fmt: str, after: int = 0) -> int:
     """Write events to a text stream; return how many."""
     count = 0
-    writer = csv.DictWriter(stream, fieldnames=EXPORT_FIELDS) if fmt == "csv" else None
+    writer = SafeDictWriter(stream, fieldnames=EXPORT_FIELDS) if fmt == "csv" else None
     if writer:
         writer.writeheader()
     for record in event_rows(after):

@@ -1,8 +1,13 @@
-"""Signing in, and the admin's changes to accounts: roles and deactivation."""
+"""Signing in and out, passwords, and the admin's changes to accounts.
+
+Signing out, a changed or reset password and deactivation move the account's session token,
+which ends every session issued before (`User.end_sessions`).
+"""
 
 import functools
 import secrets
 
+from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -11,13 +16,22 @@ from reviewapp.domain.errors import (
     PermissionDenied,
     TransitionNotAllowed,
     ValidationError,
+    require_fits,
 )
-from reviewapp.domain.users import require_dual_review_confirmation
+from reviewapp.domain.users import MIN_PASSWORD_LENGTH, require_dual_review_confirmation
 from reviewapp.extensions import db
 from reviewapp.models import User, UserRole
+from reviewapp.rules import limits
 from reviewapp.rules.states import Role
 
 SIGN_IN = "auth.sign_in"
+SIGN_OUT = "auth.sign_out"
+CHANGE_PASSWORD = "user.change_password"  # noqa: S105 - an action name
+RESET_PASSWORD = "user.reset_password"  # noqa: S105 - an action name
+WRONG_CURRENT_PASSWORD = "Wrong current password: the password was not changed."  # noqa: S105
+# Read aloud or copied by hand: no 0/O, 1/l/I. 16 of 31 symbols are about 79 bits.
+TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+TEMPORARY_GROUPS, TEMPORARY_GROUP_LENGTH = 4, 4
 
 
 @functools.cache
@@ -35,7 +49,7 @@ def authenticate(email: str, password: str, remote_addr: str = "") -> User | Non
     email = email.strip().lower()
     lockout.refuse_if_locked(lockout.SIGN_IN, email, remote_addr, action=SIGN_IN)
     user = _verify(email, password)
-    lockout.record_check(lockout.SIGN_IN, email, user is not None, remote_addr)
+    lockout.record_check(lockout.SIGN_IN, email, user is not None, remote_addr, action=SIGN_IN)
     return user
 
 
@@ -64,7 +78,78 @@ def _verify(email: str, password: str) -> User | None:
 
 
 def record_sign_out(user: User) -> None:
-    audit.record(user, "auth.sign_out", target=("user", user.id))
+    """End every session of `user`, so a copied cookie opens nothing after signing out."""
+    user.end_sessions()
+    audit.record(user, SIGN_OUT, target=("user", user.id), message="sessions ended")
+
+
+class WrongCurrentPassword(PermissionDenied):
+    """A wrong current password. Its check and refusal are recorded by the domain itself."""
+
+    # The handler commits this refusal instead of rolling it back: the failed check counts
+    # toward the sign-in lockout, and nothing else was written before the password was checked.
+    keep_records = True
+
+
+def _require_new_password(new_password: str, current_password: str, **context) -> None:
+    require_fits("new_password", new_password, limits.PASSWORD, **context)
+    if len(new_password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            f"The new password must have at least {MIN_PASSWORD_LENGTH} characters.",
+            field="new_password",
+            **context,
+        )
+    if new_password == current_password:
+        raise ValidationError(
+            "Choose a new password that differs from the current one.",
+            field="new_password",
+            **context,
+        )
+
+
+def change_password(
+    actor: User, *, current_password: str, new_password: str, remote_addr: str = ""
+) -> User:
+    """Give `actor` a new password after checking the current one; end their sessions.
+
+    A wrong current password counts toward the sign-in lockout, and while it is locked the
+    password is not even checked. The caller keeps its own session by signing in again.
+    """
+    context = {"action": CHANGE_PASSWORD, "target": ("user", actor.id)}
+    if not actor.active:
+        raise PermissionDenied("A deactivated account cannot change its password.", **context)
+    lockout.refuse_if_locked(lockout.SIGN_IN, actor.email, remote_addr, **context)
+    require_fits("current_password", current_password, limits.PASSWORD, **context)
+    _require_new_password(new_password, current_password, **context)
+    right = actor.check_password(current_password)
+    lockout.record_check(lockout.SIGN_IN, actor.email, right, remote_addr, **context)
+    if not right:
+        error = WrongCurrentPassword(WRONG_CURRENT_PASSWORD, field="current_password", **context)
+        audit.record_refusal(actor, error)
+        raise error
+    was_reset = actor.must_change_password
+    actor.set_password(new_password, current_app.config["PASSWORD_HASH_METHOD"])
+    actor.must_change_password = False
+    actor.end_sessions()
+    db.session.flush()
+    audit.record(
+        actor,
+        CHANGE_PASSWORD,
+        target=("user", actor.id),
+        before={"must_change_password": was_reset},
+        after={"must_change_password": False},
+        message="password changed; other sessions ended",
+    )
+    return actor
+
+
+def temporary_password() -> str:
+    """Return a random password meant to be used once, grouped for reading: abcd-efgh-…."""
+    groups = (
+        "".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(TEMPORARY_GROUP_LENGTH))
+        for _ in range(TEMPORARY_GROUPS)
+    )
+    return "-".join(groups)
 
 
 def _require_admin(actor: User, action: str, user: User) -> None:
@@ -119,6 +204,10 @@ def set_active(actor: User, user: User, active: bool) -> User:
             f"{user.email} is already {'active' if active else 'deactivated'}.", **context
         )
     user.active = active
+    if not active:
+        # An inactive account is refused by every session already; a reactivated one must
+        # still sign in again, whatever cookie was kept.
+        user.end_sessions()
     audit.record(
         actor,
         action,
@@ -127,3 +216,33 @@ def set_active(actor: User, user: User, active: bool) -> User:
         after={"active": active},
     )
     return user
+
+
+def reset_password(actor: User, user: User) -> str:
+    """Give another account a temporary password it must change at its next sign-in.
+
+    Ends that account's sessions and returns the temporary password, for the admin to pass
+    on: it is stored only hashed and never audited.
+    """
+    context = {"action": RESET_PASSWORD, "target": ("user", user.id)}
+    _require_admin(actor, RESET_PASSWORD, user)
+    if actor.id == user.id:
+        raise TransitionNotAllowed(
+            "An admin does not reset their own password: change it on the password page.",
+            **context,
+        )
+    password = temporary_password()
+    was_reset = user.must_change_password
+    user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
+    user.must_change_password = True
+    user.end_sessions()
+    db.session.flush()
+    audit.record(
+        actor,
+        RESET_PASSWORD,
+        target=("user", user.id),
+        before={"must_change_password": was_reset},
+        after={"must_change_password": True},
+        message="temporary password issued; sessions ended",
+    )
+    return password

@@ -6,10 +6,11 @@ from typing import Any
 from sqlalchemy import select
 
 from reviewapp.domain import audit
-from reviewapp.domain.errors import PermissionDenied
+from reviewapp.domain.errors import PermissionDenied, ValidationError
 from reviewapp.domain.versions import latest_version, submit_version
 from reviewapp.extensions import db
 from reviewapp.models import Article, ArticleAuthor, Reference, Section, User, Version
+from reviewapp.rules.links import web_address_problem
 from reviewapp.rules.states import Audience, Role
 from reviewapp.text.content_files import REFERENCE_FIELDS, ArticleFiles, SectionText
 
@@ -63,6 +64,7 @@ def import_article(
             "which needs the contributor role.",
             action="content.import",
         )
+    _refuse_unsafe_links(files)
     report = ImportReport(slug=files.slug)
     article = db.session.scalar(select(Article).where(Article.slug == files.slug))
     if article is None:
@@ -148,6 +150,18 @@ def _apply_metadata(
     )
     if not report.created_article:
         report.changes.append("article details updated")
+
+
+def _refuse_unsafe_links(files: ArticleFiles) -> None:
+    # Files read from disk were checked already; references built any other way are not.
+    for row in files.references:
+        url = row.get("url", "")
+        if url != "" and (problem := web_address_problem(url)):
+            raise ValidationError(
+                f"Reference '{row['key']}' of {files.slug}: {problem}",
+                action="content.import",
+                field="url",
+            )
 
 
 def _apply_references(

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from reviewapp.extensions import db
 from reviewapp.models.types import UTCDateTime
 from reviewapp.rules.clock import utcnow
+from reviewapp.rules.links import is_web_address
 from reviewapp.rules.states import PublicationPolicy
 
 
@@ -146,3 +147,9 @@ class Reference(db.Model):
     @property
     def pmid_url(self) -> str:
         return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""
+
+    @property
+    def web_url(self) -> str:
+        """Return the address to link to: the stored URL if it is http(s), otherwise ""."""
+        # Import refuses other schemes; a row stored before that rule must still not link.
+        return self.url if self.url and is_web_address(self.url) else ""

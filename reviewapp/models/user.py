@@ -1,5 +1,6 @@
 """Accounts and the roles they hold."""
 
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -13,6 +14,11 @@ from reviewapp.rules.clock import utcnow
 from reviewapp.rules.states import Role
 
 
+def new_session_token() -> str:
+    """Return a fresh, unguessable session token."""
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user"
 
@@ -23,6 +29,12 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Every session cookie names the token it was issued with; moving the token ends every
+    # session of the account at once (sign-out, password change or reset, deactivation).
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    # Set by an admin's password reset: until the person chooses a new password, every page
+    # but the change-password page sends them there.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -31,6 +43,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive accounts
         return self.active
+
+    def get_id(self) -> str:
+        """Return what the session keeps: the account and the token it was issued with."""
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Refuse every session issued so far: each names a token this account no longer has."""
+        self.session_token = new_session_token()
 
     @property
     def roles(self) -> frozenset[Role]:

@@ -15,6 +15,7 @@ import tomli_w
 
 from reviewapp.models.article import REFERENCE_KINDS
 from reviewapp.models.section import SUMMARY_KEY
+from reviewapp.rules.links import web_address_problem
 from reviewapp.rules.states import Audience, PublicationPolicy
 from reviewapp.text import markdown
 
@@ -136,6 +137,26 @@ def _require(meta: dict[str, Any], name: str, kind: type, filename: str) -> Any:
     return value
 
 
+def _check_file(folder: Path, filename: str) -> None:
+    """Refuse a file that links out of its article folder, or that is not a regular file."""
+    path = folder / filename
+    where = f"{folder.name}/{filename}"
+    if path.is_symlink():
+        # An import must not read, and submit as wording, a file nobody meant to publish
+        # (another folder's secrets, /etc/passwd) through a link planted in a content tree.
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):  # dangling, or a loop
+            raise ContentError(f"{where}: a symbolic link that leads nowhere.") from None
+        if not target.is_relative_to(folder.resolve()):
+            raise ContentError(
+                f"{where}: a symbolic link leading outside the article folder (to {target}); "
+                "copy the file into the folder instead."
+            )
+    if path.exists() and not path.is_file():
+        raise ContentError(f"{where}: not a regular file.")
+
+
 def read_article(folder: Path) -> ArticleFiles:
     """Read and validate one article folder, or raise ContentError naming file and line."""
     slug = folder.name
@@ -145,6 +166,7 @@ def read_article(folder: Path) -> ArticleFiles:
         )
     toml_path = folder / ARTICLE_FILE
     label = f"{slug}/{ARTICLE_FILE}"
+    _check_file(folder, ARTICLE_FILE)
     try:
         meta = tomllib.loads(toml_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -182,10 +204,14 @@ def read_article(folder: Path) -> ArticleFiles:
             raise ContentError(f"{where}: kind must be one of {', '.join(REFERENCE_KINDS)}.")
         if "year" in reference and not isinstance(reference["year"], int):
             raise ContentError(f"{where}: year must be a number.")
+        url = reference.get("url", "")
+        if url != "" and (problem := web_address_problem(url)):
+            raise ContentError(f"{where} (key '{key}'): {problem}")
 
     article = ArticleFiles(slug=slug, meta=meta, authors=authors, references=references)
     for audience, filename in WORDING_FILES.items():
         path = folder / filename
+        _check_file(folder, filename)
         if not path.exists():
             if audience is Audience.CLINICIAN:
                 raise ContentError(f"{slug}/{filename}: missing.")

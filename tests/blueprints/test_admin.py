@@ -1,10 +1,16 @@
-"""Admin pages: create accounts, set roles, deactivate."""
+"""Admin pages: create accounts, set roles, deactivate, reset passwords."""
+
+import re
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from reviewapp.domain.users import MIN_PASSWORD_LENGTH
 from reviewapp.extensions import db
 from reviewapp.models import AuditEvent, User
 from reviewapp.rules.states import Role
+from tests.blueprints.test_auth import sign_in_as as login_as
+from tests.conftest import TEST_PASSWORD, csrf_token
 
 
 def test_admin_creates_an_account(client, login, make_user, post_form):
@@ -174,3 +180,121 @@ def test_giving_editor_and_board_roles_asks_for_confirmation_and_is_audited(
         .limit(1)
     )
     assert '"editor_and_board_confirmed":true' in event.after.replace(" ", "")
+
+
+# Password resets, and deactivation ending every session.
+
+TEMPORARY = re.compile(r'<code class="temporary-password">([^<]+)</code>')
+NEW_PASSWORD = "chosen after the reset"
+
+
+def browser_of(app, user, password: str = TEST_PASSWORD):
+    """Return another client, signed in as `user` through the form."""
+    other = app.test_client()
+    answer = other.post(
+        "/sign-in",
+        data={"email": user.email, "password": password, "csrf_token": csrf_token(other)},
+    )
+    assert answer.status_code == 302
+    return other, answer
+
+
+def test_admin_reset_forces_a_change_at_next_sign_in_and_is_audited(
+    app, client, login, make_user, post_form
+):
+    admin = make_user(Role.ADMIN)
+    editor = make_user(Role.EDITOR)
+    editors_browser, _ = browser_of(app, editor)
+    login(admin)
+    page = f"/admin/users/{editor.id}"
+    assert "Reset password" in client.get(page).text
+    response = post_form(f"{page}/password", page=page)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-store"
+    temporary = TEMPORARY.search(response.text).group(1)
+    assert len(temporary) >= MIN_PASSWORD_LENGTH
+    assert "shown only this once" in response.text
+    # Shown once: the account page, opened again, no longer holds it.
+    assert temporary not in client.get(page).text
+    assert "must be changed at the next sign-in" in client.get(page).text
+    # The editor's open session ended; the old password opens nothing.
+    assert editors_browser.get("/review/").status_code == 302
+    assert login_as(app.test_client(), editor.email, TEST_PASSWORD).status_code == 401
+    [event] = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "user.reset_password")
+    ).all()
+    assert (event.actor_id, event.target_id, event.outcome) == (admin.id, editor.id, "done")
+    assert temporary not in event.before + event.after + event.message
+
+    # Signing in with the temporary password leads to the change page, and nowhere else.
+    browser, signed_in = browser_of(app, editor, temporary)
+    assert signed_in.headers["Location"].endswith("/account/password")
+    for elsewhere in ("/review/", "/", "/articles/none", "/board/", "/admin/users"):
+        answer = browser.get(elsewhere)
+        assert answer.status_code == 302, elsewhere
+        assert answer.headers["Location"].endswith("/account/password"), elsewhere
+    form = browser.get("/account/password")
+    assert form.status_code == 200
+    assert "An admin has reset your password" in form.text
+    changed = browser.post(
+        "/account/password",
+        data={
+            "current_password": temporary,
+            "new_password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD,
+            "csrf_token": csrf_token(browser, "/account/password"),
+        },
+    )
+    assert changed.status_code == 302
+    assert browser.get("/review/").status_code == 200
+    db.session.refresh(editor)
+    assert not editor.must_change_password
+    assert editor.check_password(NEW_PASSWORD)
+
+
+def test_a_person_whose_password_was_reset_can_still_sign_out(app, make_user, post_form, login):
+    admin = make_user(Role.ADMIN)
+    editor = make_user(Role.EDITOR)
+    login(admin)
+    temporary = TEMPORARY.search(
+        post_form(f"/admin/users/{editor.id}/password", page=f"/admin/users/{editor.id}").text
+    ).group(1)
+    browser, _ = browser_of(app, editor, temporary)
+    out = browser.post("/sign-out", data={"csrf_token": csrf_token(browser, "/account/password")})
+    assert out.status_code == 302
+    assert urlsplit(out.headers["Location"]).path == "/"
+
+
+def test_an_admin_cannot_reset_their_own_password(client, login, make_user, post_form):
+    admin = make_user(Role.ADMIN)
+    login(admin)
+    page = f"/admin/users/{admin.id}"
+    shown = client.get(page).text
+    assert f'action="{page}/password"' not in shown
+    assert 'href="/account/password">change your password</a>' in shown
+    refused = post_form(f"{page}/password", page=page)
+    assert refused.status_code == 409
+    assert "change it on the password page" in refused.text
+    db.session.refresh(admin)
+    assert admin.check_password(TEST_PASSWORD)
+    assert not admin.must_change_password
+    [event] = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "user.reset_password")
+    ).all()
+    assert event.outcome == "refused"
+
+
+def test_deactivation_moves_the_session_token_so_reactivation_opens_no_old_session(
+    app, client, login, make_user, post_form
+):
+    admin = make_user(Role.ADMIN)
+    editor = make_user(Role.EDITOR)
+    editors_browser, _ = browser_of(app, editor)
+    token = editor.session_token
+    login(admin)
+    page = f"/admin/users/{editor.id}"
+    assert post_form(f"{page}/deactivate", page=page).status_code == 302
+    db.session.refresh(editor)
+    assert editor.session_token != token
+    assert post_form(f"{page}/reactivate", page=page).status_code == 302
+    assert editors_browser.get("/review/").status_code == 302

@@ -71,6 +71,8 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("auth.sign_in", "GET"): everyone(200),
     ("auth.sign_in", "POST"): everyone(400),
     ("auth.sign_out", "POST"): page(302, *ACCOUNTS),
+    ("auth.change_password", "GET"): page(200, *ACCOUNTS),
+    ("auth.change_password", "POST"): page(302, *ACCOUNTS),
     # Review pages: contributors write, editors review
     ("editor.queue", "GET"): page(200, CONTRIBUTOR, EDITOR),
     ("editor.overview", "GET"): page(200, CONTRIBUTOR, EDITOR),
@@ -99,6 +101,8 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("admin.update_roles", "POST"): page(302, ADMIN),
     ("admin.deactivate", "POST"): page(302, ADMIN),
     ("admin.reactivate", "POST"): page(302, ADMIN),
+    # A reset answers with the temporary password on the page itself, not a redirect.
+    ("admin.reset_password", "POST"): page(200, ADMIN),
     # API: reading needs any active account's token
     ("api.openapi", "GET"): everyone(200),
     ("api.articles", "GET"): api(200, *ACCOUNTS),
@@ -172,6 +176,14 @@ ROUTES: dict[str, Route] = {
     "ops.readyz": (_no_values, None),
     "auth.sign_in": (_no_values, lambda w: {}),
     "auth.sign_out": (_no_values, lambda w: {}),
+    "auth.change_password": (
+        _no_values,
+        lambda w: {
+            "current_password": TEST_PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "confirm_password": NEW_PASSWORD,
+        },
+    ),
     "editor.queue": (_no_values, None),
     "editor.overview": (lambda w: {"slug": w.slug}, None),
     "editor.version": (lambda w: {"version_id": w.under_review}, None),
@@ -218,6 +230,7 @@ ROUTES: dict[str, Route] = {
     "admin.update_roles": (lambda w: {"user_id": w.account}, lambda w: {"roles": [EDITOR]}),
     "admin.deactivate": (lambda w: {"user_id": w.to_deactivate}, lambda w: {}),
     "admin.reactivate": (lambda w: {"user_id": w.to_reactivate}, lambda w: {}),
+    "admin.reset_password": (lambda w: {"user_id": w.account}, lambda w: {}),
     "api.openapi": (_no_values, None),
     "api.articles": (_no_values, None),
     "api.article": (lambda w: {"slug": w.slug}, None),
@@ -253,8 +266,11 @@ ROUTES: dict[str, Route] = {
     "api.audit": (_no_values, None),
 }
 
-# Signing out ends the visit, so it goes last; every other post has a target of its own.
+# Changing one's password (signing needs the old one) and signing out end the visit, so they
+# go last; every other post has a target of its own.
 LAST = ("auth.sign_out", "POST")
+ENDS_VISIT = (("auth.change_password", "POST"), LAST)
+NEW_PASSWORD = "a new password, long enough"
 
 
 def routed(app) -> set[tuple[str, str]]:
@@ -375,8 +391,8 @@ def visitor(client, login, make_user, api_token) -> Callable[[str], Visitor]:
 
 def _in_order(rows):
     gets = [row for row in rows if row[1] == "GET"]
-    posts = [row for row in rows if row[1] == "POST" and row != LAST]
-    return [*gets, *posts, LAST]
+    posts = [row for row in rows if row[1] == "POST" and row not in ENDS_VISIT]
+    return [*gets, *posts, *ENDS_VISIT]
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -35,6 +35,8 @@ PAGE_TYPES = [
     PageType("sign-in", "/sign-in"),
     PageType("sign-in-refused", "/sign-in", None, {"email": UNKNOWN, "password": "wrong"}, 401),
     PageType("not-found", "/no-such-page", status=404),
+    PageType("change-password", "/account/password", EDITOR),
+    PageType("change-password-errors", "/account/password", EDITOR, {}, 422),
     PageType("review-queue", "/review/", EDITOR),
     PageType("review-article", f"/review{SEED}", EDITOR),
     PageType("review-version", "/review/versions/6", EDITOR),

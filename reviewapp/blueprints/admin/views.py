@@ -1,11 +1,11 @@
-"""Admin pages: accounts, their roles, deactivation."""
+"""Admin pages: accounts, their roles, deactivation, password resets."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from reviewapp.blueprints.admin.forms import ConfirmForm, CreateUserForm, RolesForm
-from reviewapp.domain.accounts import set_active, set_roles
+from reviewapp.domain.accounts import reset_password, set_active, set_roles
 from reviewapp.domain.errors import DomainError
 from reviewapp.domain.users import create_user
 from reviewapp.extensions import db
@@ -54,7 +54,9 @@ def new_user():
     return render_template("admin/new_user.html", form=form), status
 
 
-def _account_page(account: User, form: RolesForm, status: int = 200):
+def _account_page(
+    account: User, form: RolesForm, status: int = 200, temporary_password: str | None = None
+):
     tokens = db.session.scalars(
         select(ApiToken).where(ApiToken.user_id == account.id).order_by(ApiToken.created_at)
     ).all()
@@ -65,8 +67,13 @@ def _account_page(account: User, form: RolesForm, status: int = 200):
         confirm=ConfirmForm(),
         tokens=tokens,
         own_account=account.id == current_user.id,
+        temporary_password=temporary_password,
     )
     return page, status
+
+
+def _roles_form(account: User) -> RolesForm:
+    return RolesForm(roles=sorted(role.value for role in account.roles))
 
 
 @bp.get("/users/<int:user_id>")
@@ -74,7 +81,7 @@ def _account_page(account: User, form: RolesForm, status: int = 200):
 def user(user_id: int):
     """Show one account: roles, status, API tokens."""
     account = get_or_404(User, user_id, "account")
-    return _account_page(account, RolesForm(roles=sorted(role.value for role in account.roles)))
+    return _account_page(account, _roles_form(account))
 
 
 @bp.post("/users/<int:user_id>/roles")
@@ -124,3 +131,18 @@ def _set_active(user_id: int, *, active: bool):
     db.session.commit()
     flash(f"{account.email} is {'active again' if active else 'deactivated'}.", "info")
     return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/password", endpoint="reset_password")
+@roles_required(Role.ADMIN)
+def reset_password_page(user_id: int):
+    """Give another account a temporary password, shown here once; it ends their sessions."""
+    account = get_or_404(User, user_id, "account")
+    if not ConfirmForm().validate_on_submit():
+        flash("The form expired; try again.", "error")
+        return redirect(url_for("admin.user", user_id=user_id)), 303
+    temporary = reset_password(current_user, account)
+    db.session.commit()
+    # Answered here rather than redirected: the password is in this response only, never in
+    # the session cookie, the audit trail or a page that can be opened again.
+    return _account_page(account, _roles_form(account), temporary_password=temporary)

@@ -50,7 +50,11 @@ class JsonObjectParser(FlaskParser):
     """Read every body as JSON, whatever its declared type, and refuse all but an object."""
 
     def load_json(self, req: Request, schema: Schema) -> dict[str, Any]:
-        data = req.get_json(force=True, silent=True)
+        try:
+            data = req.get_json(force=True, silent=True)
+        except RecursionError:
+            # Python's JSON decoder recurses once per nesting level; no body of ours nests deep.
+            abort(400, "The request body is nested too deeply to be a body of this API.")
         if not isinstance(data, dict):
             abort(400, "The request body must be a JSON object.")
         return data

@@ -1,12 +1,40 @@
-"""Sign-in form."""
+"""Sign-in and change-password forms."""
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
+from reviewapp.domain.users import MIN_PASSWORD_LENGTH
 from reviewapp.rules import limits
 
 
 class SignInForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=limits.EMAIL)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=limits.PASSWORD)])
+
+
+class ChangePasswordForm(FlaskForm):
+    # Password fields never send back what was typed: a refused form asks for them again.
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password."), Length(max=limits.PASSWORD)],
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Enter a new password."),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=limits.PASSWORD,
+                message=f"The new password must have {MIN_PASSWORD_LENGTH} to "
+                f"{limits.PASSWORD:,} characters.",
+            ),
+        ],
+    )
+    confirm_password = PasswordField(
+        "New password again",
+        validators=[
+            DataRequired("Enter the new password a second time."),
+            EqualTo("new_password", "The two new passwords differ: type the same one twice."),
+        ],
+    )

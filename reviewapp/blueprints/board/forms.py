@@ -10,7 +10,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from reviewapp.domain.signoffs import MEANINGS
 from reviewapp.rules import limits
@@ -46,4 +46,15 @@ class AuditFilterForm(FlaskForm):
     action = StringField("Action", validators=[Optional(), Length(max=60)])
     since = DateTimeLocalField("From (UTC)", validators=[Optional()], format="%Y-%m-%dT%H:%M")
     until = DateTimeLocalField("Until (UTC)", validators=[Optional()], format="%Y-%m-%dT%H:%M")
-    before = IntegerField("Before event", validators=[Optional()])
+    # A paging cursor: an event id, so within the id column's range.
+    before = IntegerField(
+        "Before event",
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=limits.MAX_ID,
+                message=f"Use an event number from 1 to {limits.MAX_ID:,}.",
+            ),
+        ],
+    )

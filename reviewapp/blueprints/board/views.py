@@ -1,6 +1,5 @@
 """Board pages: sign-off, version history, diffs, and the audit trail."""
 
-import csv
 import io
 import json
 from datetime import UTC
@@ -25,7 +24,8 @@ from reviewapp.readmodels.history import (
 from reviewapp.rules.states import Audience, Role, State
 from reviewapp.text.diffing import inline_html, side_by_side_html, summary, word_diff
 from reviewapp.text.markdown import CitationNumbering
-from reviewapp.web.access import get_or_404, roles_required
+from reviewapp.text.spreadsheet import SafeDictWriter
+from reviewapp.web.access import get_or_404, query_id, roles_required
 from reviewapp.web.errors import show_refusal
 
 bp = Blueprint("board", __name__, url_prefix="/board")
@@ -174,9 +174,8 @@ def section_history(section_id: int, audience: str):
 @roles_required(*HISTORY_READERS)
 def diff():
     """Compare two versions word by word, inline or side by side."""
-    try:
-        old_id, new_id = int(request.args["from"]), int(request.args["to"])
-    except (KeyError, ValueError):
+    old_id, new_id = query_id("from", "version"), query_id("to", "version")
+    if old_id is None or new_id is None:
         abort(400, "Choose two versions to compare: ?from=<id>&to=<id>.")
     old = get_or_404(Version, old_id, "version")
     new = get_or_404(Version, new_id, "version")
@@ -258,7 +257,7 @@ def audit_export(fmt: str):
         mimetype = "application/json"
     else:
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
+        writer = SafeDictWriter(buffer, fieldnames=EXPORT_FIELDS)
         writer.writeheader()
         writer.writerows(rows)
         body, mimetype = buffer.getvalue(), "text/csv"

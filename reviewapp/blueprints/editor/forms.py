@@ -1,13 +1,28 @@
 """Forms of the contributor and editor pages."""
 
+import re
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from reviewapp.rules import limits
 from reviewapp.rules.states import REVIEW_ACTIONS
 
-VERSION_ID = Regexp(r"^\d*$", message="Reload the page: the version it refers to is not valid.")
+# At most the digits of the largest id: Python refuses to read a much longer number at all.
+_ID_DIGITS = re.compile(rf"\d{{1,{len(str(limits.MAX_ID))}}}")
+
+
+def _version_id(value: str | None) -> int | None:
+    if value and _ID_DIGITS.fullmatch(value) and 1 <= (number := int(value)) <= limits.MAX_ID:
+        return number
+    return None
+
+
+def _names_a_version(form: FlaskForm, field: HiddenField) -> None:
+    # Only a page we made fills this field: any other value means the page is stale or forged.
+    if field.data and _version_id(field.data) is None:
+        raise ValidationError("Reload the page: the version it refers to is not valid.")
 
 
 class EditForm(FlaskForm):
@@ -15,14 +30,16 @@ class EditForm(FlaskForm):
     body = TextAreaField("Wording (Markdown)", validators=[Length(max=limits.BODY)])
     change_summary = TextAreaField("Change summary", validators=[Length(max=limits.CHANGE_SUMMARY)])
     # The newest version when the contributor opened the form: the submission builds on it.
-    base_version = HiddenField(validators=[VERSION_ID])
+    base_version = HiddenField(validators=[_names_a_version])
     # The newest version shown as submitted in between, which the contributor may build on.
-    seen_version = HiddenField(validators=[VERSION_ID])
+    seen_version = HiddenField(validators=[_names_a_version])
     build_on_seen = BooleanField(validators=[Optional()])
 
     @staticmethod
     def version_id(value: str | None) -> int | None:
-        return int(value) if value else None
+        """Return the version id a hidden field holds, or None when it holds none."""
+        # An invalid form is shown again, so this reads values the validator refused too.
+        return _version_id(value)
 
 
 class ActionForm(FlaskForm):

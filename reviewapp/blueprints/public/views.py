@@ -10,19 +10,19 @@ from typing import NamedTuple
 
 from flask import (
     Blueprint,
-    Flask,
     abort,
     current_app,
+    get_flashed_messages,
     make_response,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
-from werkzeug.http import http_date, parse_etags, quote_etag
+from werkzeug.datastructures import ETags
+from werkzeug.http import http_date, quote_etag
 
 from reviewapp.extensions import db
 from reviewapp.models import Article, Section, User, Version
@@ -45,12 +45,6 @@ ONE_YEAR = 365 * 24 * 3600
 HTML = "text/html; charset=utf-8"
 
 
-def _present(values, name: str) -> str | None:
-    # Werkzeug's MultiDict.get raises and catches an exception for a missing key, and on
-    # the readers' hot path most keys are missing.
-    return values[name] if name in values else None  # noqa: SIM401
-
-
 @dataclass(slots=True)  # not frozen: a frozen dataclass is slower to build, on every request
 class ReaderRequest:
     """What a reader's request asks of an article page, read from the request once."""
@@ -61,39 +55,35 @@ class ReaderRequest:
     as_of: str | None
     # Only a request with a session cookie can be signed in or carry a flashed message.
     has_session: bool
-    if_none_match: str | None
+    if_none_match: ETags
 
     @classmethod
-    def parse(cls, app: Flask) -> "ReaderRequest":
-        # One context lookup instead of one per attribute: every reader's request runs this.
-        incoming = request._get_current_object()
-        args = incoming.args if incoming.query_string else {}
+    def parse(cls) -> "ReaderRequest":
+        """Read the audience, the past moment asked for and the validators from the request."""
+        args, cookies = request.args, request.cookies
         audience, chosen = Audience.CLINICIAN, False
-        asked = _present(args, "audience")
+        asked = args.get("audience")
         if asked is not None:
             try:
                 audience, chosen = Audience(asked), True
             except ValueError:
                 abort(400, f"Unknown audience {asked!r}: use 'clinician' or 'patient'.")
         else:
-            remembered = _present(incoming.cookies, AUDIENCE_COOKIE)
+            remembered = cookies.get(AUDIENCE_COOKIE)
             if remembered is not None:
                 with contextlib.suppress(ValueError):  # a stale cookie falls back
                     audience = Audience(remembered)
         return cls(
             audience=audience,
             chosen=chosen,
-            as_of=_present(args, "as_of"),
-            has_session=app.config["SESSION_COOKIE_NAME"] in incoming.cookies,
-            if_none_match=incoming.environ.get("HTTP_IF_NONE_MATCH"),
+            as_of=args.get("as_of"),
+            has_session=current_app.config["SESSION_COOKIE_NAME"] in cookies,
+            if_none_match=request.if_none_match,
         )
 
     def revalidates(self, etag: str) -> bool:
-        """Return whether the reader's If-None-Match names this ETag."""
-        if self.if_none_match is None:
-            return False
-        # Revalidating clients send back exactly the ETag they were given; parse anything else.
-        return self.if_none_match == f'"{etag}"' or parse_etags(self.if_none_match).contains(etag)
+        """Return whether the reader's If-None-Match names this strong ETag, or is `*`."""
+        return self.if_none_match.contains(etag)
 
     @property
     def personal(self) -> bool:
@@ -105,7 +95,9 @@ class ReaderRequest:
         """
         if not self.has_session:
             return False
-        return current_user.is_authenticated or bool(session.get("_flashes"))
+        # Flask keeps the messages it hands out for the rest of the request, so the page
+        # rendered next still shows them.
+        return current_user.is_authenticated or bool(get_flashed_messages())
 
 
 def _remember(response, reader: ReaderRequest):
@@ -181,7 +173,7 @@ def _json_ld(page: ArticlePage) -> Markup:
                 "name": ref.reference.title or f"Unidentified source ({ref.reference.key})",
                 **({"author": ref.reference.authors} if ref.reference.authors else {}),
                 **({"datePublished": str(ref.reference.year)} if ref.reference.year else {}),
-                **({"url": ref.reference.url} if ref.reference.url else {}),
+                **({"url": ref.reference.web_url} if ref.reference.web_url else {}),
             }
             for ref in page.references
         ],
@@ -212,17 +204,18 @@ def _as_of(raw: str | None) -> datetime | None:
         moment = datetime.fromisoformat(raw)
     except ValueError:
         abort(400, f"as_of must be an ISO 8601 time such as 2026-01-31T09:00:00Z, not {raw!r}.")
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:  # the offset carries it past year 1 or 9999
+        abort(400, f"as_of must fall within the years 1 to 9999 in UTC, not {raw!r}.")
 
 
 @bp.get("/articles/<slug>")
 def article(slug: str):
     """Show an article in the reader's chosen wording."""
-    # Every reader's request comes here: the app is looked up once, not in each helper.
-    app = current_app._get_current_object()
-    reader = ReaderRequest.parse(app)
+    reader = ReaderRequest.parse()
     audience = reader.audience
-    state = page_state(slug, app)
+    state = page_state(slug, current_app)
     if state is None:
         abort(404, f"There is no article at /articles/{slug}.")
     as_of = _as_of(reader.as_of)
@@ -233,16 +226,18 @@ def article(slug: str):
         response.headers["Cache-Control"] = "private, no-store"
         return _remember(response, reader)
     key = _page_key(state, audience)
-    validators = _validators(key, state.public_changed_at, app.config["PUBLIC_PAGE_MAX_AGE"])
+    max_age = current_app.config["PUBLIC_PAGE_MAX_AGE"]
+    validators = _validators(key, state.public_changed_at, max_age)
     if reader.revalidates(validators.etag):
-        not_modified = app.response_class(
+        not_modified = current_app.response_class(
             status=304, headers=validators.not_modified, content_type=HTML
         )
         return _remember(not_modified, reader)
-    body = page_cache(app).get_or_render(
+    body = page_cache(current_app).get_or_render(
         key, lambda: _render_article(_assemble(state, audience)).encode()
     )
-    return _remember(app.response_class(body, headers=validators.full, content_type=HTML), reader)
+    page = current_app.response_class(body, headers=validators.full, content_type=HTML)
+    return _remember(page, reader)
 
 
 def _assemble(state: PageState, audience: Audience, as_of: datetime | None = None) -> ArticlePage:
