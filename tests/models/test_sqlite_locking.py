@@ -165,3 +165,22 @@ def test_the_api_answers_503_with_retry_after(file_app):
     assert answer.status_code == 503
     assert answer.headers["Retry-After"].isdigit()
     assert answer.json["error"]["code"] == "unavailable"
+
+
+def test_a_database_that_cannot_be_reached_answers_503_not_500():
+    app = create_app(
+        {
+            "CONFIG": "testing",
+            # Nothing listens on port 9 here: every connection is refused at once.
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:9/none",
+            "CHANGE_SIGNAL": False,
+        }
+    )
+    client = app.test_client()
+    page = client.get("/articles/necrotic-metastatic-tumor")
+    assert page.status_code == 503
+    assert page.headers["Retry-After"].isdigit()
+    assert "cannot be reached" in page.text
+    api = client.get("/api/v1/articles", headers={"Authorization": "Bearer rvw_x"})
+    assert api.status_code == 503
+    assert api.json["error"]["code"] == "unavailable"
