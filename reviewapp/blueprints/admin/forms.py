@@ -19,10 +19,7 @@ ROLE_CHOICES = [
 
 
 def dual_review_field() -> BooleanField:
-    return BooleanField(
-        "Yes, this account needs both the medical editor and the board member role "
-        "(it will never be able to sign a version it reviewed)"
-    )
+    return BooleanField("Yes, give this account both the editor and the board role")
 
 
 class RoleCheckboxes(SelectMultipleField):
