@@ -127,18 +127,8 @@ def change_password(
         error = WrongCurrentPassword(WRONG_CURRENT_PASSWORD, field="current_password", **context)
         audit.record_refusal(actor, error)
         raise error
-    was_reset = actor.must_change_password
-    actor.set_password(new_password, current_app.config["PASSWORD_HASH_METHOD"])
-    actor.must_change_password = False
-    actor.end_sessions()
-    db.session.flush()
-    audit.record(
-        actor,
-        CHANGE_PASSWORD,
-        target=("user", actor.id),
-        before={"must_change_password": was_reset},
-        after={"must_change_password": False},
-        message="password changed; other sessions ended",
+    _replace_password(
+        actor, actor, new_password, temporary=False, action=CHANGE_PASSWORD, why="password changed"
     )
     return actor
 
@@ -232,17 +222,31 @@ def reset_password(actor: User, user: User) -> str:
             **context,
         )
     password = temporary_password()
-    was_reset = user.must_change_password
+    _replace_password(
+        actor,
+        user,
+        password,
+        temporary=True,
+        action=RESET_PASSWORD,
+        why="temporary password issued",
+    )
+    return password
+
+
+def _replace_password(
+    actor: User, user: User, password: str, *, temporary: bool, action: str, why: str
+) -> None:
+    """Set `user`'s password, end their sessions, and audit it (never the password)."""
+    was_temporary = user.must_change_password
     user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
-    user.must_change_password = True
+    user.must_change_password = temporary
     user.end_sessions()
     db.session.flush()
     audit.record(
         actor,
-        RESET_PASSWORD,
+        action,
         target=("user", user.id),
-        before={"must_change_password": was_reset},
-        after={"must_change_password": True},
-        message="temporary password issued; sessions ended",
+        before={"must_change_password": was_temporary},
+        after={"must_change_password": temporary},
+        message=f"{why}; sessions ended",
     )
-    return password

@@ -310,8 +310,6 @@ def comment(fields: dict[str, Any], version_id: int):
 @bp.response(200, CommentSchema, description="The resolved comment.")
 def resolve(comment_id: int):
     """Mark a comment resolved."""
-    if comment_id > MAX_ID:
-        abort(404, f"There is no comment {comment_id}.")
     resolved = resolve_comment(g.actor, get_or_404(Comment, comment_id, "comment"))
     db.session.commit()
     return resolved
