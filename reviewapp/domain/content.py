@@ -71,6 +71,8 @@ def import_article(
         article = Article(slug=files.slug, title="", language="", public_revision=1)
         db.session.add(article)
         report.created_article = True
+    else:
+        _refuse_changes_to_reviewed_parts(article, files)
     _apply_metadata(actor, article, files, report)
     _apply_references(actor, article, files, report)
     db.session.flush()
@@ -118,6 +120,57 @@ def import_article(
         },
     )
     return report
+
+
+def _has_published_wording(article: Article) -> bool:
+    return (
+        db.session.scalar(
+            select(Section.id)
+            .where(
+                Section.article_id == article.id,
+                (Section.published_clinician_id.is_not(None))
+                | (Section.published_patient_id.is_not(None)),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _refuse_changes_to_reviewed_parts(article: Article, files: ArticleFiles) -> None:
+    """Refuse an import that would change, unreviewed, what readers see as reviewed.
+
+    Front matter, review settings and references are shown next to signed wording and
+    settings decide what is signed: once an article has approved wording they change only
+    through review, never by a file alone. New references may be added (readers see them
+    only with the wording that cites them, which is reviewed).
+    """
+    if not _has_published_wording(article):
+        return
+    changed = [
+        name for name in ARTICLE_FIELDS if getattr(article, name) != files.meta.get(name, "")
+    ]
+    wanted_authors = [
+        {name: author.get(name, "") for name in AUTHOR_FIELDS} for author in files.authors
+    ]
+    if _author_rows(article) != wanted_authors:
+        changed.append("authors")
+    current = {reference.key: _reference_row(reference) for reference in article.references}
+    changed += [
+        f"reference {row['key']}"
+        for row in files.references
+        if row["key"] in current and current[row["key"]] != _normalise_reference(row)
+    ]
+    if changed:
+        raise ValidationError(
+            f"{files.slug}: {', '.join(changed)} would change on a page readers see as "
+            "reviewed, without review. These parts are not yet reviewed through the workflow, "
+            "so the import changes nothing: put them back as they are, and ask an admin to "
+            "make the change with the board's agreement.",
+            action="content.import",
+            target=("article", article.id),
+            article_id=article.id,
+        )
 
 
 def _apply_metadata(
