@@ -42,6 +42,7 @@ from reviewapp.rules.states import (
 )
 
 OWN_VERSION = "Nobody reviews, approves or signs a version they authored."
+SYSTEM_MOVE = "'{action}' is taken by the system, never by a person's request."
 
 
 @dataclass
@@ -75,7 +76,7 @@ def _never_yours(actor: User, action: Action) -> str | None:
     """Return why `actor` may never take `action`, whatever the state, or None."""
     takers = {row.who for row in TRANSITIONS.values() if row.action is action}
     if takers == {System.ENGINE}:
-        return f"'{action.label}' is taken by the system, never by a person's request."
+        return SYSTEM_MOVE.format(action=action.label)
     if not any(actor.has_role(who) for who in takers if isinstance(who, Role)):
         roles = " or ".join(sorted(who.label for who in takers if isinstance(who, Role)))
         return f"Only a {roles} can {action.label} a version."
@@ -85,7 +86,7 @@ def _never_yours(actor: User, action: Action) -> str | None:
 def _refusal(actor: User | None, version: Version, row: Transition) -> str | None:
     """Return why `actor` may not take `row` on `version`, or None if they may."""
     if isinstance(row.who, System):
-        return f"'{row.action.label}' is taken by the system, never by a person's request."
+        return SYSTEM_MOVE.format(action=row.action.label)
     if actor is None or not actor.is_active:
         return "Sign in with an active account first."
     if not actor.has_role(row.who):
