@@ -64,7 +64,8 @@ def _fresh_globals(sender: Flask, **extra) -> None:
     # The test keeps one app context open, which each request reuses; in production every
     # request has its own, so nothing it leaves in `g` (the signed-in user, the API actor)
     # may reach the next request.
-    g._get_current_object().__dict__.clear()
+    for name in list(g):
+        g.pop(name)
 
 
 @pytest.fixture

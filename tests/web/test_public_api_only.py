@@ -1,6 +1,6 @@
 """The readers' path and the web plumbing use only the public APIs of their frameworks.
 
-Private names of Flask, Werkzeug or SQLAlchemy (`request._get_current_object()`, the
+Private names of Flask, Werkzeug or SQLAlchemy (a proxy's underscore methods, the
 session's `"_flashes"` key) change in any release without notice. The public page once
 used them to save microseconds; this scan keeps them out, next to the behavioural tests of
 the page in tests/blueprints/test_public_page.py.
@@ -77,8 +77,8 @@ def test_module_uses_no_private_framework_names(path):
 @pytest.mark.parametrize(
     "source",
     [
-        "request._get_current_object()",
-        "app = current_app._get_current_object()",
+        "request._load_form_data()",
+        "app = current_app._got_first_request",
         "request.environ['werkzeug.request']._cached_json",
         "from flask.globals import _cv_request",
         "from werkzeug._internal import _to_str",
