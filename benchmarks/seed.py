@@ -17,6 +17,7 @@ from reviewapp.domain.users import create_user
 from reviewapp.extensions import db
 from reviewapp.models import (
     Article,
+    ArticleAuthor,
     AuditEvent,
     Reference,
     Section,
@@ -27,9 +28,11 @@ from reviewapp.models import (
     VersionTransition,
 )
 from reviewapp.models.audit import GENESIS_HASH
+from reviewapp.models.version import article_chain, wording_chain
+from reviewapp.rules import parts
 from reviewapp.rules.clock import utcnow
 from reviewapp.rules.hashing import content_hash
-from reviewapp.rules.states import Action, Audience, PublicationPolicy, Role, State
+from reviewapp.rules.states import Action, Audience, Kind, PublicationPolicy, Role, State
 from reviewapp.text import markdown
 
 PASSWORD = "benchmark-password"  # noqa: S105 - throwaway accounts for local benchmarks
@@ -111,10 +114,45 @@ def seed_article(
             for index in range(sections)
         ],
     ).all()
+    _seed_front_matter(article, people, start)
     with click.progressbar(section_ids, label=f"Sections of {slug}") as bar:
         for index, section_id in enumerate(bar):
             _seed_chain(rng, article, section_id, index, versions, reference_ids, people, start)
     return article
+
+
+def _seed_front_matter(article: Article, people: dict[str, User], at) -> None:
+    """Give the article approved front matter: without it, nothing of it is public."""
+    payload = parts.front_matter(
+        title=article.title,
+        language=article.language,
+        authors=[{"name": "Dr Bench", "credentials": "MD", "disclosures": "None"}],
+    )
+    version_id = db.session.scalar(
+        insert(Version).returning(Version.id),
+        {
+            "kind": Kind.FRONT_MATTER.value,
+            "chain": article_chain(Kind.FRONT_MATTER, article.id),
+            "article_id": article.id,
+            "audience": "",
+            "number": 1,
+            "heading": "Front matter",
+            "body": parts.readable(Kind.FRONT_MATTER, payload),
+            "body_html": "",
+            "payload": parts.canonical(payload),
+            "author_id": people["contributor"].id,
+            "provenance": "human",
+            "change_summary": "",
+            "content_hash": parts.part_hash(Kind.FRONT_MATTER, article.slug, payload),
+            "state": State.APPROVED.value,
+            "created_at": at,
+            "state_changed_at": at,
+            "approved_at": at,
+        },
+    )
+    article.front_matter_version_id = version_id
+    article.authors = [ArticleAuthor(position=0, **payload["authors"][0])]
+    db.session.flush()
 
 
 def _seed_chain(rng, article, section_id, index, versions, reference_ids, people, start) -> None:
@@ -125,6 +163,9 @@ def _seed_chain(rng, article, section_id, index, versions, reference_ids, people
         at = start + timedelta(days=number)
         rows.append(
             {
+                "kind": Kind.WORDING.value,
+                "chain": wording_chain(section_id, Audience.CLINICIAN.value),
+                "article_id": article.id,
                 "section_id": section_id,
                 "audience": Audience.CLINICIAN.value,
                 "number": number,

@@ -11,13 +11,14 @@ from flask import Flask, g, request_started
 from sqlalchemy import create_engine, event, text
 
 from reviewapp import create_app
+from reviewapp.domain import part_chains
 from reviewapp.domain.content import import_article
 from reviewapp.domain.engine import transition
 from reviewapp.domain.signoffs import MEANINGS, sign_version
 from reviewapp.domain.users import create_user
 from reviewapp.domain.versions import latest_version, submit_version
 from reviewapp.extensions import db
-from reviewapp.models import Article, Section, User
+from reviewapp.models import Article, Section, User, Version
 from reviewapp.rules.states import Action, Audience, Role
 from reviewapp.text.content_files import ArticleFiles, SectionText
 
@@ -202,11 +203,16 @@ def make_article(contributor, editor, board_members) -> Callable[..., Article]:
         *,
         approve: tuple[tuple[str, Audience], ...] | str = (),
         under_review: tuple[tuple[str, Audience], ...] = (),
+        parts_approved: bool = True,
         **options,
     ) -> Article:
         files = article_files(**options)
-        import_article(contributor, files)
+        report = import_article(contributor, files)
         article = db.session.scalar(db.select(Article).where(Article.slug == files.slug))
+        if parts_approved:
+            for version in report.versions:
+                if not version.is_wording:
+                    approve_fully(editor, board_members, version)
         sections = {s.key: s for s in db.session.scalars(db.select(Section))}
         if approve == "all":
             approve = tuple(
@@ -223,6 +229,42 @@ def make_article(contributor, editor, board_members) -> Callable[..., Article]:
         return article
 
     return make
+
+
+def approve_fully(editor: User, board: list[User], version: Version) -> Version:
+    """Take a version from Submitted to Approved: start review, approve, and the quorum signs."""
+    transition(editor, version, Action.START_REVIEW)
+    transition(editor, version, Action.APPROVE)
+    for member in board[: part_chains.required_signoffs(version)]:
+        sign_version(member, version, password=TEST_PASSWORD, meaning=MEANINGS[0])
+    return version
+
+
+def publish_parts(versions: list[Version]) -> None:
+    """Approve the part versions of an import with reviewers of their own, for apps built
+    outside the fixtures (their own accounts: the test's people stay independent)."""
+    editor = create_user(
+        None,
+        email="parts.editor@example.org",
+        name="Dr Parts Editor",
+        credentials="MD",
+        roles=[Role.EDITOR],
+        password=TEST_PASSWORD,
+    )
+    board = [
+        create_user(
+            None,
+            email=f"parts.board{index}@example.org",
+            name=f"Dr Parts Board {index}",
+            credentials="MD",
+            roles=[Role.BOARD],
+            password=TEST_PASSWORD,
+        )
+        for index in (1, 2)
+    ]
+    for version in versions:
+        if not version.is_wording:
+            approve_fully(editor, board, version)
 
 
 def next_version(

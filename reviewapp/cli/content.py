@@ -18,7 +18,7 @@ content_cli = click.Group("content", help="Import and export articles as files."
 @content_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--as", "email", required=True, help="Account the new versions are attributed to.")
-@click.option("--change-summary", default="", help="Reason for changes to approved sections.")
+@click.option("--change-summary", default="", help="Reason for changes to parts approved before.")
 def import_command(path: Path, email: str, change_summary: str) -> None:
     """Import the article folder at PATH, or every article folder under it."""
     actor = user_by_email(email)
@@ -35,14 +35,14 @@ def import_command(path: Path, email: str, change_summary: str) -> None:
         if not report.changed_anything:
             click.echo(f"{files.slug}: unchanged")
             continue
-        click.echo(f"{files.slug}: {'created' if report.created_article else 'updated'}")
-        for change in report.changes:
-            click.echo(f"  {change}")
+        created = "created" if report.created_article else "updated"
+        click.echo(f"{files.slug}: {created}; submitted for review:")
         for version in report.versions:
-            click.echo(
-                f"  version {version.number} of {version.section.key} ({version.audience}), "
-                f"{version.workflow_state.label}"
-            )
+            if version.is_wording:
+                what = f"version {version.number} of {version.section.key} ({version.audience})"
+            else:
+                what = f"{version.kind_enum.label} version {version.number} ({version.heading})"
+            click.echo(f"  {what}, {version.workflow_state.label} (id {version.id})")
 
 
 @content_cli.command("export")

@@ -44,7 +44,7 @@ def add_comment(actor: User, version: Version, body: str) -> Comment:
         actor,
         "comment.create",
         target=("comment", comment.id),
-        article_id=version.section.article_id,
+        article_id=version.article_id,
         after={"version_id": version.id, "body": body},
     )
     return comment
@@ -63,7 +63,7 @@ def resolve_comment(actor: User, comment: Comment) -> Comment:
     context = {
         "action": "comment.resolve",
         "target": ("comment", comment.id),
-        "article_id": version.section.article_id,
+        "article_id": version.article_id,
     }
     lock_version(version)
     # Another editor may have resolved it while this request waited for the lock.
@@ -78,7 +78,7 @@ def resolve_comment(actor: User, comment: Comment) -> Comment:
         actor,
         "comment.resolve",
         target=("comment", comment.id),
-        article_id=version.section.article_id,
+        article_id=version.article_id,
         before={"resolved": False},
         after={"resolved": True},
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from reviewapp.domain import audit, signatures
+from reviewapp.domain import audit, part_chains, signatures
 from reviewapp.domain.errors import (
     PermissionDenied,
     TransitionNotAllowed,
@@ -207,7 +207,7 @@ def supersede(actor: User, previous: Version, successor: Version) -> None:
 
 
 def _complete_quorum(actor: User, version: Version, now: datetime) -> None:
-    required = version.section.article.required_signoffs
+    required = part_chains.required_signoffs(version)
     counted = signatures.quorum_count(version)
     if counted < required:
         return
@@ -238,7 +238,10 @@ def _move(
         version.state_changed_at = now
     if row.target is State.APPROVED and row.source is not State.APPROVED:
         _publish(version, now)
-    version.section.article.mark_public_change(now)
+    # Wording shows on the page while pending (under caution) and in the status strip; a
+    # part changes the page only when it is published, which part_chains records itself.
+    if version.is_wording:
+        version.article.mark_public_change(now)
     db.session.flush()
     after = {"state": row.target.value, "content_hash": version.content_hash}
     if comment:
@@ -247,16 +250,19 @@ def _move(
         actor,
         row.event,
         target=recorded.target or ("version", version.id),
-        article_id=version.section.article_id,
+        article_id=version.article_id,
         before={"state": before, "version_id": version.id},
-        after=after | recorded.details,
+        after=after | {"kind": version.kind} | recorded.details,
         at=now,
     )
 
 
 def _publish(version: Version, now: datetime) -> None:
-    """Make an approved version the section's published wording unless a newer one already is."""
+    """Make an approved version what readers see of its part, unless a newer one already is."""
     version.approved_at = now
+    if not version.is_wording:
+        part_chains.publish(version, now)
+        return
     section = version.section
     attribute = (
         "published_clinician_id"

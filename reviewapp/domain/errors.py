@@ -34,7 +34,7 @@ def on_version(action: str, version) -> dict:
     return {
         "action": action,
         "target": ("version", version.id),
-        "article_id": version.section.article_id,
+        "article_id": version.article_id,
     }
 
 

@@ -2,7 +2,8 @@
 
 1. the audit chain (PostgreSQL advisory lock; on SQLite the write transaction, begun
    IMMEDIATE, already is the one writer's lock);
-2. the section's row, when a new version is added to one of its chains;
+2. the row that owns the chain a new version is added to: the article (its front matter,
+   settings, outline and references) or the site text, then the section (its wording);
 3. the version's row, when it moves, is signed, objected to, commented on or resolved.
 
 Every audited write calls one of these first, before it reads what it will change.
@@ -18,6 +19,19 @@ from reviewapp.models import Section, Version
 def lock_chain() -> None:
     """Take the audit chain's lock: the first lock of every audited write."""
     audit.serialize_writes()
+
+
+def lock_row(row: db.Model | None) -> None:
+    """Take the row lock of the article or site text that owns a part's chain.
+
+    The caller holds the chain's lock already. A site text proposed for the first time has
+    no row yet: the chain's lock alone serialises its proposals.
+    """
+    if row is None:
+        return
+    model = type(row)
+    key = model.__mapper__.primary_key[0]
+    db.session.execute(select(key).where(key == getattr(row, key.key)).with_for_update())
 
 
 def lock_section(section: Section) -> None:

@@ -62,7 +62,7 @@ def counting(as_of: datetime | None = None) -> ColumnElement[bool]:
     condition = and_(
         Signoff.version_id == Version.id,
         Signoff.content_hash == Version.content_hash,
-        Signoff.signer_id != Version.author_id,
+        or_(Version.author_id.is_(None), Signoff.signer_id != Version.author_id),
         ~_reviewed_by(Signoff.signer_id, Version.id),
     )
     if as_of is not None:

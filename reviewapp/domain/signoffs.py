@@ -1,8 +1,10 @@
 """Board sign-off: electronic signatures with password re-entry, quorum, and objections."""
 
+import json
+
 from sqlalchemy import select
 
-from reviewapp.domain import audit, engine, lockout
+from reviewapp.domain import audit, engine, lockout, part_chains
 from reviewapp.domain.engine import Recorded
 from reviewapp.domain.errors import (
     PermissionDenied,
@@ -87,8 +89,10 @@ def sign_version(actor: User, version: Version, *, password: str, meaning: str) 
             raise TransitionNotAllowed(
                 f"You have already signed version {locked.number}.", **context
             )
+        cited = part_chains.cited_reference_versions(locked) if locked.is_wording else []
         signoff = Signoff(
             version_id=locked.id,
+            cited_references=json.dumps(cited, sort_keys=True),
             signer_id=actor.id,
             printed_name=actor.printed_name,
             role=SIGNER_ROLE,
@@ -106,6 +110,7 @@ def sign_version(actor: User, version: Version, *, password: str, meaning: str) 
                 "role": signoff.role,
                 "meaning": meaning,
                 "signed_at": signoff.signed_at.isoformat(),
+                "cited_references": cited,
             },
         )
 

@@ -8,10 +8,11 @@ from reviewapp.domain.locks import lock_section
 from reviewapp.extensions import db
 from reviewapp.models import Reference, Section, User, Version, VersionCitation
 from reviewapp.models.section import SUMMARY_KEY
+from reviewapp.models.version import wording_chain
 from reviewapp.rules import limits
 from reviewapp.rules.clock import utcnow
 from reviewapp.rules.hashing import content_hash
-from reviewapp.rules.states import PENDING_STATES, Audience, Role
+from reviewapp.rules.states import PENDING_STATES, Audience, Kind, Role
 from reviewapp.text import markdown
 
 SUBMIT = "version.submit"
@@ -41,7 +42,7 @@ def latest_version(section: Section, audience: Audience) -> Version | None:
     """Return the newest version of a (section, audience) chain, whatever its state."""
     return db.session.scalar(
         select(Version)
-        .where(Version.section_id == section.id, Version.audience == audience.value)
+        .where(Version.chain == wording_chain(section.id, audience.value))
         .order_by(Version.number.desc())
         .limit(1)
     )
@@ -128,6 +129,9 @@ def submit_version(
 
     now = utcnow()
     version = Version(
+        kind=Kind.WORDING.value,
+        chain=wording_chain(section.id, audience.value),
+        article_id=article.id,
         section=section,
         audience=audience.value,
         number=previous.number + 1 if previous else 1,

@@ -9,6 +9,9 @@ from reviewapp.extensions import db
 from reviewapp.models.types import UTCDateTime
 from reviewapp.rules.clock import utcnow
 from reviewapp.rules.links import is_web_address
+from reviewapp.rules.parts import REFERENCE_KINDS
+
+__all__ = ["REFERENCE_KINDS", "Article", "ArticleAuthor", "Reference"]
 from reviewapp.rules.states import PublicationPolicy
 
 
@@ -25,6 +28,16 @@ class Article(db.Model):
     )
     required_signoffs: Mapped[int] = mapped_column(Integer, default=1)
     review_interval_months: Mapped[int] = mapped_column(Integer, default=12)
+    specialty: Mapped[str] = mapped_column(String(100), default="")
+    # The approved version each of these columns shows (domain/parts.py keeps them); None
+    # while the part has never been approved, when the columns hold its newest proposal.
+    front_matter_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("version.id", use_alter=True)
+    )
+    settings_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("version.id", use_alter=True)
+    )
+    outline_version_id: Mapped[int | None] = mapped_column(ForeignKey("version.id", use_alter=True))
     # Bumped by every change that alters what the public page shows; part of its ETag.
     public_revision: Mapped[int] = mapped_column(Integer, default=1)
     public_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -49,6 +62,10 @@ class Article(db.Model):
         else:
             self.public_revision = (self.public_revision or 0) + 1
         self.public_changed_at = at or utcnow()
+
+    @property
+    def front_matter_reviewed(self) -> bool:
+        return self.front_matter_version_id is not None
 
     @property
     def policy(self) -> PublicationPolicy:
@@ -100,9 +117,6 @@ class ArticleAuthor(db.Model):
     article: Mapped[Article] = relationship(back_populates="authors")
 
 
-REFERENCE_KINDS = ("guideline", "drug-label", "article", "book", "web")
-
-
 class Reference(db.Model):
     __tablename__ = "reference"
     __table_args__ = (UniqueConstraint("article_id", "key"),)
@@ -121,8 +135,16 @@ class Reference(db.Model):
     pmid: Mapped[str] = mapped_column(String(20), default="")
     accessed: Mapped[str] = mapped_column(String(20), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    # The approved version these columns show; None while the reference was never approved.
+    published_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("version.id", use_alter=True)
+    )
 
     article: Mapped[Article] = relationship(back_populates="references")
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.published_version_id is not None
 
     @property
     def missing_essentials(self) -> list[str]:

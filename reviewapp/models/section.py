@@ -1,6 +1,6 @@
 """Sections: the ordered, stable parts of an article."""
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewapp.extensions import db
@@ -20,6 +20,10 @@ class Section(db.Model):
     # 1 is the answer's own heading (the summary), 2 and 3 the section headings.
     level: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer)
+    # Level, position and this flag are the article's outline as its approved outline
+    # version set them (its newest proposal while none was approved); a section left out of
+    # the outline is retired and not shown.
+    in_outline: Mapped[bool] = mapped_column(Boolean, default=True)
     # The newest Approved version per audience, kept by the workflow so the public page
     # reads one row per section whatever the depth of history.
     published_clinician_id: Mapped[int | None] = mapped_column(

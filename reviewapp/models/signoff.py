@@ -25,6 +25,9 @@ class Signoff(db.Model):
     meaning: Mapped[str] = mapped_column(String(200))
     # The signature is bound to this hash; it counts only while the version has it.
     content_hash: Mapped[str] = mapped_column(String(64))
+    # For wording: the reference versions it cites as the signer saw them, JSON
+    # [{"key", "version_id", "content_hash"}]; "[]" for other kinds.
+    cited_references: Mapped[str] = mapped_column(Text, default="[]")
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     signer: Mapped[User] = relationship()

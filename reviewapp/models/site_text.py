@@ -1,4 +1,7 @@
-"""Site-wide texts that admins edit: disclaimers and the editorial policy."""
+"""Site-wide texts: disclaimers per audience (and language) and the editorial policy.
+
+`body` is the text of the approved version, kept by the workflow (domain/parts.py).
+"""
 
 from datetime import datetime
 
@@ -17,3 +20,7 @@ class SiteText(db.Model):
     body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The approved version `body` shows; None while the text has never been approved.
+    published_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("version.id", use_alter=True)
+    )

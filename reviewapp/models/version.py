@@ -1,4 +1,9 @@
-"""Versions: immutable snapshots of one section's wording for one audience."""
+"""Versions: immutable snapshots of one part of a page, each in its own chain.
+
+A chain is one section's wording for one audience, an article's front matter, review
+settings or outline, one reference, or one site text. Every kind moves through the same
+workflow; `chain` names the chain and `number` counts within it.
+"""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,12 +14,12 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from reviewapp.extensions import db
-from reviewapp.models.article import Reference
+from reviewapp.models.article import Article, Reference
 from reviewapp.models.section import Section
 from reviewapp.models.types import UTCDateTime
 from reviewapp.models.user import User
 from reviewapp.rules.clock import utcnow
-from reviewapp.rules.states import Audience, State
+from reviewapp.rules.states import Audience, Kind, State
 
 # Set only while the workflow engine assigns a state (reviewapp.domain.engine).
 _engine_is_assigning: ContextVar[bool] = ContextVar("engine_is_assigning", default=False)
@@ -34,27 +39,60 @@ def engine_assignment() -> Iterator[None]:
         _engine_is_assigning.reset(token)
 
 
+def wording_chain(section_id: int, audience: str) -> str:
+    return f"section:{section_id}:{audience}"
+
+
+def article_chain(kind: Kind, article_id: int) -> str:
+    return f"article:{article_id}:{kind.value}"
+
+
+def reference_chain(reference_id: int) -> str:
+    return f"reference:{reference_id}"
+
+
+def site_text_chain(key: str) -> str:
+    return f"site_text:{key}"
+
+
+# Who wrote a version carried over from before its part had a chain (migration 0011).
+CARRIED_OVER = "carried-over"
+
+
 class Version(db.Model):
     __tablename__ = "version"
     __table_args__ = (
         UniqueConstraint("section_id", "audience", "number"),
+        Index("uq_version_chain_number", "chain", "number", unique=True),
+        Index("ix_version_chain_state_any", "chain", "state"),
+        Index("ix_version_state_article", "state", "article_id"),
         Index("ix_version_chain_state", "section_id", "audience", "state"),
         # Pending versions are few whatever the history: the public page finds them by state.
         Index("ix_version_state_section", "state", "section_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    section_id: Mapped[int] = mapped_column(ForeignKey("section.id"))
-    audience: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20), default=Kind.WORDING.value)
+    chain: Mapped[str] = mapped_column(String(200))
+    # The article the part belongs to (every kind but site texts).
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("article.id"))
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("section.id"))
+    reference_id: Mapped[int | None] = mapped_column(ForeignKey("reference.id", use_alter=True))
+    site_text_key: Mapped[str | None] = mapped_column(String(60))
+    audience: Mapped[str] = mapped_column(String(20), default="")
     number: Mapped[int] = mapped_column(Integer)
+    # Wording: the section heading and Markdown body. Other kinds: a label and the readable
+    # text reviewers read and diff, generated from `payload`, the values the version sets.
     heading: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     # Rendered once at submission; citations are placeholders numbered when the page is assembled.
     body_html: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str | None] = mapped_column(Text)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("version.id"))
     # Patient wording records the clinician version it was written from.
     source_clinician_id: Mapped[int | None] = mapped_column(ForeignKey("version.id"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    # None only for a version carried over from before its part had a chain.
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     provenance: Mapped[str] = mapped_column(String(200))
     change_summary: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -63,8 +101,10 @@ class Version(db.Model):
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    section: Mapped[Section] = relationship(foreign_keys=[section_id])
-    author: Mapped[User] = relationship()
+    article: Mapped[Article | None] = relationship(foreign_keys=[article_id])
+    section: Mapped[Section | None] = relationship(foreign_keys=[section_id])
+    reference: Mapped[Reference | None] = relationship(foreign_keys=[reference_id])
+    author: Mapped[User | None] = relationship()
     parent: Mapped["Version | None"] = relationship(remote_side=[id], foreign_keys=[parent_id])
     citations: Mapped[list["VersionCitation"]] = relationship(
         back_populates="version",
@@ -87,6 +127,14 @@ class Version(db.Model):
         return State(self.state)
 
     @property
+    def kind_enum(self) -> Kind:
+        return Kind(self.kind)
+
+    @property
+    def is_wording(self) -> bool:
+        return self.kind == Kind.WORDING.value
+
+    @property
     def audience_enum(self) -> Audience:
         return Audience(self.audience)
 
@@ -95,13 +143,31 @@ class Version(db.Model):
         return self.provenance.startswith("tool:")
 
     @property
+    def is_carried_over(self) -> bool:
+        return self.provenance == CARRIED_OVER
+
+    @property
     def provenance_label(self) -> str:
         if self.is_tool_drafted:
             return f"Drafted by software ({self.provenance.removeprefix('tool:')})"
+        if self.is_carried_over:
+            return "Carried over as approved when review came to cover this part"
         return "Written by a person"
 
+    @property
+    def author_name(self) -> str:
+        return self.author.name if self.author is not None else "(carried over, no author)"
+
+    @property
+    def part_label(self) -> str:
+        """Return what this version is a version of, as reviewers read it."""
+        if self.is_wording:
+            key = self.section.key if self.section is not None else "?"
+            return f"{key} ({self.audience} wording)"
+        return self.heading
+
     def __repr__(self) -> str:
-        return f"<Version {self.section_id}/{self.audience}#{self.number} {self.state}>"
+        return f"<Version {self.chain}#{self.number} {self.state}>"
 
 
 class VersionCitation(db.Model):

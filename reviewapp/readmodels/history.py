@@ -18,7 +18,8 @@ from reviewapp.models import (
     Version,
     VersionTransition,
 )
-from reviewapp.rules.states import Audience, State
+from reviewapp.models.version import site_text_chain, wording_chain
+from reviewapp.rules.states import Audience, Kind, State
 
 AUDIT_PAGE_SIZE = 50
 
@@ -33,11 +34,14 @@ class TimelineEntry:
 
 
 def timeline(section: Section, audience: Audience) -> list[TimelineEntry]:
-    """Return every version of one chain, newest first, with what happened to each."""
+    """Return every version of one wording chain, newest first, with what happened to each."""
+    return chain_timeline(wording_chain(section.id, audience.value))
+
+
+def chain_timeline(chain: str) -> list[TimelineEntry]:
+    """Return every version of one chain, of any kind, newest first, with what happened."""
     versions = db.session.scalars(
-        select(Version)
-        .where(Version.section_id == section.id, Version.audience == audience.value)
-        .order_by(Version.number.desc())
+        select(Version).where(Version.chain == chain).order_by(Version.number.desc())
     ).all()
     entries = {version.id: TimelineEntry(version) for version in versions}
     ids = list(entries)
@@ -80,6 +84,32 @@ def published_as_of(article: Article, moment: datetime) -> dict[tuple[int, str],
         )
     ).all()
     return {(row.section_id, row.audience): row.id for row in rows}
+
+
+def parts_published_as_of(
+    article: Article, moment: datetime, site_text_keys: list[str]
+) -> dict[str, Version]:
+    """Return, per chain, the part version (not wording) that was published at `moment`.
+
+    The article's front matter, settings, outline and references, and the named site texts.
+    """
+    site_chains = [site_text_chain(key) for key in site_text_keys]
+    in_scope = or_(
+        and_(Version.article_id == article.id, Version.kind != Kind.WORDING.value),
+        Version.chain.in_(site_chains),
+    )
+    newest = (
+        select(Version.chain, func.max(Version.number).label("number"))
+        .where(in_scope, Version.state == State.APPROVED.value, Version.approved_at <= moment)
+        .group_by(Version.chain)
+        .subquery()
+    )
+    versions = db.session.scalars(
+        select(Version).join(
+            newest, and_(Version.chain == newest.c.chain, Version.number == newest.c.number)
+        )
+    )
+    return {version.chain: version for version in versions}
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ here by string substitution.
 """
 
 import calendar
+import json
 from collections import defaultdict
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import NamedTuple
 
 from flask import Flask
 from markupsafe import Markup
-from sqlalchemy import bindparam, literal_column, select, union_all
+from sqlalchemy import bindparam, func, literal_column, select, union_all
 from sqlalchemy.orm import aliased
 
 from reviewapp.domain.signatures import counting as counting_signature
@@ -33,14 +34,16 @@ from reviewapp.models import (
     VersionTransition,
 )
 from reviewapp.models.section import SUMMARY_KEY
-from reviewapp.readmodels.history import published_as_of
-from reviewapp.readmodels.site_texts import DEFAULTS
+from reviewapp.readmodels.history import parts_published_as_of, published_as_of
+from reviewapp.readmodels.site_texts import default_text
 from reviewapp.readmodels.sql_json import json_rows, parse_rows
 from reviewapp.rules.clock import utcnow
+from reviewapp.rules.parts import FRONT_MATTER_FIELDS
 from reviewapp.rules.states import (
     PENDING_STATES,
     Action,
     Audience,
+    Kind,
     PublicationPolicy,
     ReviewStep,
     State,
@@ -91,6 +94,9 @@ class PageSection:
 class PageReference:
     number: int
     reference: Reference
+    # Never approved: shown marked as pending review, or withheld under approved-only.
+    pending: bool = False
+    withheld: bool = False
 
 
 @dataclass
@@ -108,10 +114,16 @@ class ArticlePage:
     reviewers: list[Review]
     board: list[Review]
     as_of: datetime | None = None
+    # The title, language and authors were never approved: shown marked as pending review.
+    front_matter_pending: bool = False
 
     @property
     def has_pending(self) -> bool:
-        return any(section.pending for section in self.sections)
+        return (
+            self.front_matter_pending
+            or any(section.pending for section in self.sections)
+            or any(reference.pending for reference in self.references)
+        )
 
     @property
     def has_fallback(self) -> bool:
@@ -196,10 +208,21 @@ def _article_front_matter(
             pmid=Reference.pmid,
             accessed=Reference.accessed,
             note=Reference.note,
+            published_version_id=Reference.published_version_id,
         )
     ).where(Reference.article_id == Article.id)
     disclaimer_key = f"disclaimer.{audience.value}"
-    disclaimer = select(SiteText.body).where(SiteText.key == disclaimer_key)
+    # The disclaimer in the article's language if the site has one approved, else the
+    # audience's own.
+    disclaimer = (
+        select(SiteText.body)
+        .where(
+            SiteText.key.in_([disclaimer_key, disclaimer_key + "." + Article.language]),
+            SiteText.published_version_id.is_not(None),
+        )
+        .order_by(func.length(SiteText.key).desc())
+        .limit(1)
+    )
     row = db.session.execute(
         select(
             Article,
@@ -216,7 +239,7 @@ def _article_front_matter(
         article,
         [ArticleAuthor(**author) for author in _by_position(parse_rows(author_rows))],
         [Reference(**reference) for reference in _by_position(parse_rows(reference_rows))],
-        stored_disclaimer if stored_disclaimer is not None else DEFAULTS[disclaimer_key],
+        stored_disclaimer if stored_disclaimer is not None else default_text(disclaimer_key),
     )
 
 
@@ -247,7 +270,9 @@ class PendingVersion:
         return Audience(self.audience)
 
 
-SectionWording = tuple[Section, Version | None, Version | None, list[PendingVersion]]
+SectionWording = tuple[
+    "Section | OutlineEntry", Version | None, Version | None, list[PendingVersion]
+]
 
 
 def _sections_with_wording(article: Article) -> list[SectionWording]:
@@ -277,7 +302,7 @@ def _sections_with_wording(article: Article) -> list[SectionWording]:
         select(Section, clinician, patient, pending.scalar_subquery())
         .outerjoin(clinician, clinician.id == Section.published_clinician_id)
         .outerjoin(patient, patient.id == Section.published_patient_id)
-        .where(Section.article_id == article.id)
+        .where(Section.article_id == article.id, Section.in_outline)
         .order_by(Section.position)
     )
     return [
@@ -291,16 +316,98 @@ def _sections_with_wording(article: Article) -> list[SectionWording]:
     ]
 
 
-def _sections_published_at(article: Article, moment: datetime) -> list[SectionWording]:
-    """Return each section with the wording that was published at `moment` (two queries)."""
+class OutlineEntry(NamedTuple):
+    """A section as an outline placed it (the page reads nothing else of a section)."""
+
+    id: int
+    key: str
+    level: int
+
+
+@dataclass
+class PublishedParts:
+    """The article's parts as they were published at a past moment."""
+
+    article: Article
+    authors: list[ArticleAuthor]
+    references: list[Reference]
+    disclaimer: str
+    outline: list[tuple[str, int]] | None
+
+
+def _parts_published_at(
+    article: Article, audience: Audience, moment: datetime, disclaimer: str
+) -> PublishedParts:
+    """Return the front matter, references, outline and disclaimer published at `moment`."""
+    disclaimer_key = f"disclaimer.{audience.value}"
+    language_key = f"{disclaimer_key}.{article.language}"
+    versions = parts_published_as_of(article, moment, [disclaimer_key, language_key])
+    by_kind: dict[str, list[Version]] = defaultdict(list)
+    for version in versions.values():
+        by_kind[version.kind].append(version)
+    shown = article
+    authors: list[ArticleAuthor] = []
+    if front := by_kind.get(Kind.FRONT_MATTER.value):
+        values = json.loads(front[0].payload)
+        # A detached copy for display only: never added to the session, never written.
+        shown = Article(
+            id=article.id,
+            slug=article.slug,
+            publication=article.publication,
+            required_signoffs=article.required_signoffs,
+            review_interval_months=article.review_interval_months,
+            public_revision=article.public_revision,
+            public_changed_at=article.public_changed_at,
+            created_at=article.created_at,
+            front_matter_version_id=front[0].id,
+            **{name: values[name] for name in FRONT_MATTER_FIELDS},
+        )
+        authors = [
+            ArticleAuthor(position=index, **author)
+            for index, author in enumerate(values["authors"])
+        ]
+    if settings := by_kind.get(Kind.SETTINGS.value):
+        shown.review_interval_months = json.loads(settings[0].payload)["review_interval_months"]
+    references = []
+    for version in by_kind.get(Kind.REFERENCE.value, []):
+        values = json.loads(version.payload)
+        references.append(Reference(position=0, published_version_id=version.id, **values))
+    texts = {version.site_text_key: version for version in by_kind.get(Kind.SITE_TEXT.value, [])}
+    chosen = texts.get(language_key) or texts.get(disclaimer_key)
+    outline = by_kind.get(Kind.OUTLINE.value)
+    return PublishedParts(
+        article=shown,
+        authors=authors,
+        references=references,
+        disclaimer=json.loads(chosen.payload)["text"] if chosen is not None else disclaimer,
+        outline=(
+            [(entry["key"], entry["level"]) for entry in json.loads(outline[0].payload)["sections"]]
+            if outline
+            else None
+        ),
+    )
+
+
+def _sections_published_at(
+    article: Article, moment: datetime, outline: list[tuple[str, int]] | None
+) -> list[SectionWording]:
+    """Return each section of the outline published at `moment`, with its wording then."""
     ids = published_as_of(article, moment)
     versions = {
         version.id: version
         for version in db.session.scalars(select(Version).where(Version.id.in_(list(ids.values()))))
     }
-    sections = db.session.scalars(
-        select(Section).where(Section.article_id == article.id).order_by(Section.position)
-    )
+    sections = {
+        section.key: section
+        for section in db.session.scalars(
+            select(Section).where(Section.article_id == article.id).order_by(Section.position)
+        )
+    }
+    if outline is None:  # before any outline was approved: the sections in their order now
+        outline = [(section.key, section.level) for section in sections.values()]
+    placed = [
+        OutlineEntry(sections[key].id, key, level) for key, level in outline if key in sections
+    ]
     return [
         (
             section,
@@ -308,7 +415,7 @@ def _sections_published_at(article: Article, moment: datetime) -> list[SectionWo
             versions.get(ids.get((section.id, Audience.PATIENT.value))),
             [],  # an archived page shows only what was published
         )
-        for section in sections
+        for section in placed
     ]
 
 
@@ -410,10 +517,16 @@ def assemble_page(
         return None
     article, authors, article_references, disclaimer = found
     show_pending = as_of is None and article.policy is PublicationPolicy.PENDING_WITH_CAUTION
-    wording = (
-        _sections_with_wording(article) if as_of is None else _sections_published_at(article, as_of)
-    )
-    chosen: list[tuple[Section, Version, bool]] = []
+    if as_of is None:
+        if not article.front_matter_reviewed and not show_pending:
+            return None  # nothing of it was approved: not public under approved-only
+        wording = _sections_with_wording(article)
+    else:
+        published = _parts_published_at(article, audience, as_of, disclaimer)
+        article, authors, disclaimer = published.article, published.authors, published.disclaimer
+        article_references = published.references
+        wording = _sections_published_at(article, as_of, published.outline)
+    chosen: list[tuple[Section | OutlineEntry, Version, bool]] = []
     omitted_states: list[State] = []
     for section, clinician, patient, pending_versions in wording:
         published = {Audience.CLINICIAN: clinician, Audience.PATIENT: patient}
@@ -446,7 +559,12 @@ def assemble_page(
     ]
     by_key = {reference.key: reference for reference in article_references}
     references = [
-        PageReference(number, by_key[key])
+        PageReference(
+            number,
+            by_key[key],
+            pending=show_pending and not by_key[key].is_reviewed,
+            withheld=not show_pending and not by_key[key].is_reviewed,
+        )
         for key, number in sorted(numbering.numbers.items(), key=lambda item: item[1])
         if key in by_key
     ]
@@ -465,6 +583,9 @@ def assemble_page(
             ):
                 board[signoff.printed_name] = Review(signoff.printed_name, signoff.signed_at)
     states = [s.version.workflow_state for s in sections] + omitted_states
+    front_matter_pending = not article.front_matter_reviewed
+    if front_matter_pending or any(reference.pending for reference in references):
+        states.append(State.SUBMITTED)
     return ArticlePage(
         article=article,
         audience=audience,
@@ -483,4 +604,5 @@ def assemble_page(
         reviewers=sorted(reviewers.values(), key=lambda review: review.name),
         board=sorted(board.values(), key=lambda review: review.name),
         as_of=as_of,
+        front_matter_pending=front_matter_pending,
     )

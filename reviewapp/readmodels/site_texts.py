@@ -1,68 +1,17 @@
-"""Site-wide texts: the stored wording an admin set, or the default below."""
-
-from types import MappingProxyType
+"""Site-wide texts: the wording of each text's approved version, or the shipped default."""
 
 from sqlalchemy import select
 
 from reviewapp.extensions import db
 from reviewapp.models import SiteText
+from reviewapp.rules.site_texts import DEFAULTS, default_text
 
-DEFAULTS = MappingProxyType(
-    {
-        "disclaimer.clinician": (
-            "This information is intended for healthcare professionals. Any medical "
-            "decision-making should rely on clinical judgment and independently verified "
-            "information. The content provided herein does not replace professional discretion "
-            "and should be considered supplementary to established clinical guidelines. "
-            "Healthcare providers should verify all information against primary literature and "
-            "current practice standards before application in patient care."
-        ),
-        "disclaimer.patient": (
-            "This page explains a medical topic in everyday words. It is general information, "
-            "not advice about your own situation, and it does not replace a conversation with "
-            "your doctor or care team. Do not start, stop or change a treatment because of what "
-            "you read here. If you have a worrying symptom, contact your care team or, in an "
-            "emergency, call your local emergency number (15 or 112 in France)."
-        ),
-        "editorial_policy": """\
-Every article on this site answers one clinical question. Its answer is written in sections,
-and each section is reviewed on its own before readers see it as reviewed.
-
-## How a section is reviewed
-
-1. **Submitted.** A contributor, or a drafting tool named on the version, submits wording.
-   Wording drafted by software is always marked as such for the reviewers.
-2. **Under review.** A medical editor checks it against the references it cites. Editors
-   may ask for changes or reject it. Nobody reviews wording they wrote themselves.
-3. **Approved.** The editor approves, and the number of Medical Advisory Board members the
-   article requires sign it electronically. Only then is it shown as reviewed.
-
-## What the page shows
-
-- The date of the latest approval ("Last updated") and when the next review is due.
-  Approved wording is re-reviewed at least as often as the article's review interval;
-  when a review is overdue, the page says so.
-- Who reviewed and signed, with the date.
-- Some articles show wording that is still waiting for review. Such wording is always
-  marked "pending human review" and must not be relied on.
-- Wording for patients and caregivers is written from the clinician wording and reviewed
-  in the same way. Where it is not ready, the page shows the clinician wording and says so.
-
-## References
-
-Statements are tied to numbered references. A reference whose details are not yet verified
-is marked incomplete rather than hidden.
-
-## Corrections
-
-Every change is kept in the article's history with its reason, and the public changelog
-lists the approved changes by date.
-""",
-    }
-)
+__all__ = ["DEFAULTS", "default_text", "site_text"]
 
 
 def site_text(key: str) -> str:
-    """Return the site text for `key`."""
-    stored = db.session.scalar(select(SiteText.body).where(SiteText.key == key))
-    return stored if stored is not None else DEFAULTS[key]
+    """Return the approved wording of the site text `key`, or its shipped default."""
+    stored = db.session.scalar(
+        select(SiteText.body).where(SiteText.key == key, SiteText.published_version_id.is_not(None))
+    )
+    return stored if stored is not None else default_text(key)

@@ -10,6 +10,33 @@ class Audience(StrEnum):
     PATIENT = "patient"
 
 
+class Kind(StrEnum):
+    """What a version is a version of: every part of a page readers see has its own chain."""
+
+    WORDING = "wording"
+    FRONT_MATTER = "front_matter"
+    REFERENCE = "reference"
+    SETTINGS = "settings"
+    OUTLINE = "outline"
+    SITE_TEXT = "site_text"
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = MappingProxyType(
+    {
+        Kind.WORDING: "wording",
+        Kind.FRONT_MATTER: "front matter",
+        Kind.REFERENCE: "reference",
+        Kind.SETTINGS: "review settings",
+        Kind.OUTLINE: "outline",
+        Kind.SITE_TEXT: "site text",
+    }
+)
+
+
 class Role(StrEnum):
     CONTRIBUTOR = "contributor"
     EDITOR = "editor"

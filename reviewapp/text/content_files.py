@@ -13,9 +13,9 @@ from typing import Any
 
 import tomli_w
 
-from reviewapp.models.article import REFERENCE_KINDS
 from reviewapp.models.section import SUMMARY_KEY
 from reviewapp.rules.links import web_address_problem
+from reviewapp.rules.parts import REFERENCE_KINDS
 from reviewapp.rules.states import Audience, PublicationPolicy
 from reviewapp.text import markdown
 
@@ -24,17 +24,6 @@ WORDING_FILES = {Audience.CLINICIAN: "clinician.md", Audience.PATIENT: "patient.
 _HEADING = re.compile(r"^(#{1,3})[ \t]+(.+?)(?:[ \t]+\{#([A-Za-z0-9][A-Za-z0-9_-]*)\})?[ \t]*$")
 _FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-REFERENCE_FIELDS = (
-    "title",
-    "authors",
-    "year",
-    "publisher",
-    "url",
-    "doi",
-    "pmid",
-    "accessed",
-    "note",
-)
 
 
 class ContentError(Exception):

@@ -12,7 +12,7 @@ from reviewapp.domain.users import create_user
 from reviewapp.extensions import db
 from reviewapp.rules.states import Role
 from tests.blueprints.test_authorization import ROUTES, build_world, url
-from tests.conftest import TEST_PASSWORD, article_files
+from tests.conftest import TEST_PASSWORD, article_files, publish_parts
 
 SAFE_REFERRER_POLICIES = {
     "no-referrer",
@@ -145,7 +145,7 @@ def production(tmp_path, monkeypatch):
             roles=[Role.EDITOR, Role.CONTRIBUTOR],
             password=TEST_PASSWORD,
         )
-        import_article(editor, article_files())
+        publish_parts(import_article(editor, article_files()).versions)
         db.session.commit()
     yield app
     with app.app_context():

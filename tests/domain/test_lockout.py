@@ -29,9 +29,11 @@ def test_wrong_passwords_sent_straight_to_sign_version_lock_signing(
     # Nothing but the domain recorded these failures: no handler, no commit by the caller.
     with pytest.raises(TooManyAttempts, match="Signing is locked"):
         sign_version(member, version, password=TEST_PASSWORD, meaning=MEANINGS[0])
-    assert db.session.scalar(select(Signoff.id)) is None
+    assert db.session.scalar(select(Signoff.id).where(Signoff.version_id == version.id)) is None
     checks = db.session.scalars(
-        select(PasswordCheck).where(PasswordCheck.purpose == "signing")
+        select(PasswordCheck).where(
+            PasswordCheck.purpose == "signing", PasswordCheck.email == member.email
+        )
     ).all()
     assert [check.succeeded for check in checks] == [False] * lockout.SIGNING.per_account
     refusals = db.session.scalars(

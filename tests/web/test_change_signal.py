@@ -24,7 +24,14 @@ from reviewapp.web.change_signal import (
     SqliteChangeCounter,
     signal_for,
 )
-from tests.conftest import NO_POSTGRES, TEST_PASSWORD, article_files, postgres_url, require
+from tests.conftest import (
+    NO_POSTGRES,
+    TEST_PASSWORD,
+    article_files,
+    postgres_url,
+    publish_parts,
+    require,
+)
 
 URL = "/articles/test-article"
 
@@ -75,7 +82,7 @@ def file_app(tmp_path):
             roles=[Role.CONTRIBUTOR],
             password=TEST_PASSWORD,
         )
-        import_article(author, article_files(policy="pending-with-caution"))
+        publish_parts(import_article(author, article_files(policy="pending-with-caution")).versions)
         db.session.commit()
         yield app
         db.session.remove()
