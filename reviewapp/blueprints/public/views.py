@@ -29,7 +29,7 @@ from reviewapp.models import Article, Section, User, Version
 from reviewapp.readmodels.publication import ArticlePage, PageState, assemble_page, page_state
 from reviewapp.readmodels.site_texts import site_text
 from reviewapp.rules.clock import utcnow
-from reviewapp.rules.states import Audience, Role, State
+from reviewapp.rules.states import Audience, PublicationPolicy, Role, State
 from reviewapp.text import markdown
 from reviewapp.web.page_cache import page_cache
 
@@ -176,6 +176,7 @@ def _json_ld(page: ArticlePage) -> Markup:
                 **({"url": ref.reference.web_url} if ref.reference.web_url else {}),
             }
             for ref in page.references
+            if not ref.withheld
         ],
     }
     if page.last_updated:
@@ -187,8 +188,16 @@ def _json_ld(page: ArticlePage) -> Markup:
 
 @bp.get("/")
 def index():
-    """List the published articles."""
-    articles = db.session.scalars(select(Article).order_by(Article.title)).all()
+    """List the articles readers can open: their front matter approved, or shown with
+    caution while pending."""
+    articles = db.session.scalars(
+        select(Article)
+        .where(
+            Article.front_matter_version_id.is_not(None)
+            | (Article.publication == PublicationPolicy.PENDING_WITH_CAUTION.value)
+        )
+        .order_by(Article.title)
+    ).all()
     return render_template("public/index.html", articles=articles)
 
 
