@@ -5,6 +5,7 @@ import re
 from typing import Any
 
 from markupsafe import escape
+from sqlalchemy import select
 
 from reviewapp.domain import audit, engine
 from reviewapp.domain.errors import PermissionDenied, StaleVersion, ValidationError, require_fits
@@ -23,6 +24,7 @@ from reviewapp.text import markdown
 SUBMIT = "version.submit"
 _SECTION_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 _REFERENCE_KEY = re.compile(markdown.KEY_PATTERN)
+REFERENCE_KEY_LIMIT = 100  # the column is String(100)
 
 
 def can_propose(actor: User | None) -> bool:
@@ -68,11 +70,11 @@ def submit_part(
         raise ValidationError(
             " ".join(message for _, message in found), field=found[0][0], **context
         )
-    if part.kind is Kind.OUTLINE:
-        _check_outline(article, payload, context)
 
     lock_chain()
     lock_row(article or db.session.get(SiteText, part.site_text_key))
+    if part.kind is Kind.OUTLINE:
+        _check_outline(article, payload, context)
     previous = part.newest()
     if (previous.id if previous else None) != base_version_id:
         raise StaleVersion(
@@ -146,14 +148,13 @@ def submit_part(
 
 
 def _require_fits_payload(payload: dict[str, Any], context: dict) -> None:
-    for name, value in payload.items():
-        if isinstance(value, str):
-            limit = limits.BODY if name in ("text", "disclosures", "note") else limits.HEADING
-            require_fits(name, value, limit, **context)
-    for author in payload.get("authors", []) if isinstance(payload.get("authors"), list) else []:
-        require_fits("name", author["name"], limits.PERSON_NAME, **context)
-        require_fits("credentials", author["credentials"], limits.CREDENTIALS, **context)
-        require_fits("disclosures", author["disclosures"], limits.HEADING * 4, **context)
+    values = [(name, value) for name, value in payload.items() if isinstance(value, str)]
+    for author in payload.get("authors") if isinstance(payload.get("authors"), list) else []:
+        values += [(name, value) for name, value in author.items() if isinstance(value, str)]
+    for entry in payload.get("sections", []):
+        values.append(("key", entry["key"]))
+    for name, value in values:
+        require_fits(name, value, rules.VALUE_LIMITS.get(name, limits.HEADING), **context)
 
 
 def _check_outline(article: Article, payload: dict[str, Any], context: dict) -> None:
@@ -215,13 +216,17 @@ def new_reference(actor: User, article: Article, key: str) -> Reference:
         raise PermissionDenied(
             "Only contributors and medical editors can add a reference.", **context
         )
+    require_fits("key", key, REFERENCE_KEY_LIMIT, **context)
+    lock_chain()
+    lock_row(article)
     if not _REFERENCE_KEY.fullmatch(key):
         raise ValidationError(
             f"Reference key {key!r} may use letters, digits and _ . : - only.",
             field="key",
             **context,
         )
-    if any(reference.key == key for reference in article.references):
+    taken = select(Reference.id).where(Reference.article_id == article.id, Reference.key == key)
+    if db.session.scalar(taken) is not None:
         raise ValidationError(
             f"The article already has a reference '{key}'.", field="key", **context
         )

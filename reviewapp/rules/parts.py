@@ -35,6 +35,27 @@ EDITORIAL_POLICY = "editorial_policy"
 SITE_TEXT_KEYS = tuple(f"{DISCLAIMER_PREFIX}{audience.value}" for audience in Audience) + (
     EDITORIAL_POLICY,
 )
+# The longest value each field may hold, in characters (the columns' sizes where they have one).
+VALUE_LIMITS = {
+    "title": 2_000,
+    "title_language": 35,
+    "language": 35,
+    "specialty": 100,
+    "name": 200,
+    "credentials": 200,
+    "disclosures": 5_000,
+    "key": 100,
+    "kind": 20,
+    "authors": 2_000,
+    "publisher": 500,
+    "url": 2_000,
+    "doi": 200,
+    "pmid": 20,
+    "accessed": 20,
+    "note": 5_000,
+    "publication": 30,
+    "text": 100_000,
+}
 MAX_SIGNOFFS = 20
 MAX_REVIEW_INTERVAL_MONTHS = 120
 
