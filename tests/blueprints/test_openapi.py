@@ -9,11 +9,13 @@ from openapi_schema_validator import OAS31Validator, oas31_format_checker
 from openapi_schema_validator import validate as validate_instance
 from openapi_spec_validator import validate as validate_document
 
+from reviewapp.blueprints.api import schemas
 from reviewapp.blueprints.api.schemas import PROVENANCE_PATTERN
 from reviewapp.domain.errors import ValidationError
 from reviewapp.domain.signoffs import MEANINGS
 from reviewapp.domain.versions import validate_provenance
 from reviewapp.rules import limits
+from reviewapp.rules.parts import VALUE_LIMITS
 from reviewapp.rules.states import Audience, Role
 from tests.conftest import TEST_PASSWORD
 
@@ -109,6 +111,31 @@ DOCUMENTED_LIMITS = {
     ("NewObjection", "reason"): limits.OBJECTION_REASON,
     ("NewSignoff", "password"): limits.PASSWORD,
     ("NewSignoff", "meaning"): limits.MEANING,
+    ("NewAuthor", "name"): limits.PERSON_NAME,
+    ("NewAuthor", "credentials"): limits.CREDENTIALS,
+    ("NewAuthor", "disclosures"): schemas.AUTHOR_DISCLOSURES,
+    ("NewFrontMatterVersion", "title"): VALUE_LIMITS["title"],
+    ("NewFrontMatterVersion", "title_language"): schemas.TITLE_LANGUAGE,
+    ("NewFrontMatterVersion", "language"): schemas.LANGUAGE,
+    ("NewFrontMatterVersion", "specialty"): schemas.SPECIALTY,
+    ("NewOutlineEntry", "key"): schemas.SECTION_KEY,
+    ("NewReferenceVersion", "title"): VALUE_LIMITS["title"],
+    ("NewReferenceVersion", "authors"): VALUE_LIMITS["authors"],
+    ("NewReferenceVersion", "publisher"): VALUE_LIMITS["publisher"],
+    ("NewReferenceVersion", "url"): VALUE_LIMITS["url"],
+    ("NewReferenceVersion", "doi"): schemas.DOI,
+    ("NewReferenceVersion", "pmid"): schemas.PMID,
+    ("NewReferenceVersion", "accessed"): schemas.ACCESSED,
+    ("NewReferenceVersion", "note"): VALUE_LIMITS["note"],
+    ("NewSiteTextVersion", "text"): VALUE_LIMITS["text"],
+    **{
+        (f"New{kind}Version", field): limit
+        for kind in ("FrontMatter", "Settings", "Outline", "Reference", "SiteText")
+        for field, limit in (
+            ("change_summary", limits.CHANGE_SUMMARY),
+            ("provenance", limits.PROVENANCE),
+        )
+    },
 }
 
 
@@ -252,3 +279,80 @@ def test_answers_match_the_document(
 
     statuses = {status for _, _, status in call.seen}
     assert statuses == {"200", "201", "400", "401", "403", "404", "409", "422"}
+
+
+PART_BODIES = {
+    "/articles/{slug}/front-matter/versions": {
+        "title": "Nouvelle question ?",
+        "title_language": "",
+        "language": "fr",
+        "specialty": "",
+        "authors": [{"name": "Dr A", "credentials": "MD", "disclosures": "Aucun"}],
+    },
+    "/articles/{slug}/settings/versions": {
+        "publication": "pending-with-caution",
+        "required_signoffs": 1,
+        "review_interval_months": 6,
+    },
+    "/articles/{slug}/outline/versions": {
+        "sections": [{"key": "summary", "level": 1}, {"key": "s1", "level": 2}],
+        "retired": ["s2", "s3"],
+    },
+    "/articles/{slug}/references/{key}/versions": {
+        "kind": "web",
+        "title": "Site",
+        "authors": "",
+        "year": None,
+        "publisher": "",
+        "url": "https://example.org/",
+        "doi": "",
+        "pmid": "",
+        "accessed": "",
+        "note": "",
+    },
+    "/site-texts/{key}/versions": {"text": "Avertissement révisé."},
+}
+
+
+def test_part_answers_match_the_document(
+    client, doc, make_article, make_user, api_token, contributor, editor
+):
+    make_article()
+    writer, reviewer = api_token(contributor), api_token(editor)
+    board = api_token(make_user(Role.BOARD))
+    call = Recorder(client, doc)
+    where = {"slug": "test-article", "key": "ref-1"}
+    meta = {"change_summary": "Révision.", "provenance": "human"}
+    submitted = []
+    for template, values in PART_BODIES.items():
+        place = {**where, "key": "disclaimer.patient"} if "site-texts" in template else where
+        listed = call(writer, "GET", template, **place).json["versions"]
+        base = listed[0]["id"] if listed else None
+        body = {**values, **meta, "base_version_id": base}
+        call(writer, "POST", template, json={**body, "x": 1}, **place)  # 422
+        call(writer, "POST", template, json=[body], **place)  # 400
+        call(board, "POST", template, json=body, **place)  # 403
+        submitted.append(call(writer, "POST", template, json=body, **place).json["id"])
+        call(writer, "POST", template, json=body, **place)  # 409: stale
+        missing = {**place, "slug": "nope"} if "slug" in template else {"key": "footer"}
+        call(writer, "GET", template, **missing)
+        call(writer, "POST", template, json=body, **missing)
+    call(writer, "GET", "/articles/{slug}/references/{key}/versions", slug="test-article", key="zz")
+
+    call(reviewer, "GET", "/articles/{slug}/pending", slug="test-article")
+    call(reviewer, "GET", "/articles/{slug}/pending", slug="nope")
+    call(reviewer, "GET", "/site-texts/pending")
+    for version_id in submitted:
+        call(reviewer, "GET", "/versions/{version_id}", version_id=version_id)
+        call(reviewer, "GET", "/versions/{version_id}/diff", version_id=version_id)
+        call(reviewer, "GET", "/versions/{version_id}/signoffs", version_id=version_id)
+    site_text = submitted[-1]
+    for action in ("start_review", "approve"):
+        transitions = "/versions/{version_id}/transitions"
+        call(reviewer, "POST", transitions, json={"action": action}, version_id=site_text)
+    signature = {"password": TEST_PASSWORD, "meaning": MEANINGS[0]}
+    call(board, "POST", "/versions/{version_id}/signoffs", json=signature, version_id=site_text)
+    call(board, "GET", "/articles/{slug}", slug="test-article")
+
+    statuses = {status for _, _, status in call.seen}
+    assert statuses == {"200", "201", "400", "403", "404", "409", "422"}

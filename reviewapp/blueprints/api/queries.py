@@ -7,15 +7,18 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from reviewapp.extensions import db
 from reviewapp.models import Comment, Section, Signoff, Version, VersionCitation, VersionTransition
-from reviewapp.rules.states import Audience
+from reviewapp.rules.states import PENDING_STATES, Audience, Kind
 
-# Everything a version's answer shows: the session may no longer hold the section the view
-# looked up by the time the response schema reads it.
+# Everything a version's answer shows: the session may no longer hold the article, section
+# or reference the view looked up by the time the response schema reads it.
 _VERSION_LOADING = (
     joinedload(Version.author),
-    joinedload(Version.section).joinedload(Section.article),
+    joinedload(Version.article),
+    joinedload(Version.section),
+    joinedload(Version.reference),
     selectinload(Version.citations).joinedload(VersionCitation.reference),
 )
+_PENDING = [state.value for state in PENDING_STATES]
 
 
 def load_version(version_id: int) -> Version | None:
@@ -34,6 +37,40 @@ def chain(section: Section, audience: Audience) -> list[Version]:
             .order_by(Version.number.desc())
             .options(*_VERSION_LOADING)
         ).unique()
+    )
+
+
+def part_chain(chain_name: str) -> list[Version]:
+    """Return every version of one chain of any kind (see `Version.chain`), newest first."""
+    return list(
+        db.session.scalars(
+            select(Version)
+            .where(Version.chain == chain_name)
+            .order_by(Version.number.desc())
+            .options(*_VERSION_LOADING)
+        ).unique()
+    )
+
+
+def pending_in_article(article_id: int) -> list[Version]:
+    """Return an article's versions of every kind waiting for review, oldest first, at once."""
+    return _pending(Version.article_id == article_id)
+
+
+def pending_site_texts() -> list[Version]:
+    """Return the site texts' versions waiting for review, oldest first, at once."""
+    return _pending(Version.kind == Kind.SITE_TEXT.value)
+
+
+def _pending(where) -> list[Version]:
+    # The section is joined in the same statement: a wording version's label names its key.
+    return list(
+        db.session.scalars(
+            select(Version)
+            .where(where, Version.state.in_(_PENDING))
+            .order_by(Version.created_at, Version.id)
+            .options(joinedload(Version.section))
+        )
     )
 
 
@@ -74,7 +111,9 @@ def signoffs(version: Version) -> list[Signoff]:
 
 
 def _summary(version_id: int | None, number: int | None, state: str | None) -> dict | None:
-    return None if version_id is None else {"id": version_id, "number": number, "state": state}
+    if version_id is None:
+        return None
+    return {"id": version_id, "kind": Kind.WORDING.value, "number": number, "state": state}
 
 
 def section_statuses(article_id: int) -> list[dict[str, Any]]:
@@ -86,6 +125,7 @@ def section_statuses(article_id: int) -> list[dict[str, Any]]:
             Section.key,
             Section.level,
             Section.position,
+            Section.in_outline,
             clinician.id.label("clinician_id"),
             clinician.number.label("clinician_number"),
             clinician.state.label("clinician_state"),
@@ -133,6 +173,12 @@ def section_statuses(article_id: int) -> list[dict[str, Any]]:
             for audience in Audience
         }
         statuses.append(
-            {"key": row.key, "level": row.level, "position": row.position, "audiences": audiences}
+            {
+                "key": row.key,
+                "level": row.level,
+                "position": row.position,
+                "in_outline": row.in_outline,
+                "audiences": audiences,
+            }
         )
     return statuses

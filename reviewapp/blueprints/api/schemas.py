@@ -14,19 +14,30 @@ from flask import g, url_for
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, post_load, validate
 
 from reviewapp.blueprints.api import queries
-from reviewapp.domain import signatures
+from reviewapp.domain import part_chains, signatures
 from reviewapp.domain.comments import can_comment
 from reviewapp.domain.engine import allowed_actions
 from reviewapp.domain.signoffs import MEANINGS
 from reviewapp.extensions import db
 from reviewapp.models import Version
 from reviewapp.rules import limits
-from reviewapp.rules.states import REVIEW_ACTIONS, Action, Audience, PublicationPolicy, State
+from reviewapp.rules import parts as part_rules
+from reviewapp.rules.links import web_address_problem
+from reviewapp.rules.states import (
+    REVIEW_ACTIONS,
+    Action,
+    Audience,
+    Kind,
+    PublicationPolicy,
+    State,
+)
 from reviewapp.text.diffing import summary
 from reviewapp.text.markdown import CitationNumbering
 
 STATES = [state.value for state in State]
 ACTIONS = [action.value for action in Action]
+KINDS = [kind.value for kind in Kind]
+POLICIES = [policy.value for policy in PublicationPolicy]
 ID_RANGE = validate.Range(min=1, max=limits.MAX_ID)
 HASH = validate.Regexp("^[0-9a-f]{64}$")
 TOO_LONG = "Longer than {max:,} characters."
@@ -34,6 +45,20 @@ AUDIT_PAGE_MAX = 1000
 # What `reviewapp.domain.versions.validate_provenance` accepts, as a pattern the document can
 # show and fuzzers can follow; tests/blueprints/test_openapi.py checks the two agree.
 PROVENANCE_PATTERN = r"^\s*(human|tool:[\s\S]*\S[\s\S]*)\s*$"
+
+
+# A part's values are refused beyond the domain's limits (rules/parts.py VALUE_LIMITS, the
+# columns' sizes where they have one): the schema documents the same maximum it enforces.
+PART_LIMITS = part_rules.VALUE_LIMITS
+AUTHOR_DISCLOSURES = PART_LIMITS["disclosures"]
+TITLE_LANGUAGE = PART_LIMITS["title_language"]
+LANGUAGE = PART_LIMITS["language"]
+SPECIALTY = PART_LIMITS["specialty"]
+SECTION_KEY = PART_LIMITS["key"]
+REFERENCE_KEY = PART_LIMITS["key"]
+DOI = PART_LIMITS["doi"]
+PMID = PART_LIMITS["pmid"]
+ACCESSED = PART_LIMITS["accessed"]
 
 
 # Input
@@ -63,6 +88,39 @@ class Input(Schema):
         unknown = RAISE
 
 
+def base_version_field() -> fields.Integer:
+    """Return the field naming the newest version a proposal was started from."""
+    return fields.Integer(
+        required=True,
+        allow_none=True,
+        strict=True,
+        validate=ID_RANGE,
+        metadata={"description": "The newest version you started from; null for the first."},
+    )
+
+
+def provenance_field() -> fields.String:
+    """Return the field saying who wrote a proposal: a person or a named tool."""
+    return text(
+        limits.PROVENANCE,
+        validate.Regexp(
+            PROVENANCE_PATTERN,
+            error="Provenance must be 'human' or 'tool:<name and version>', not {input!r}.",
+        ),
+        required=True,
+        metadata={"description": "'human', or 'tool:<name and version>' for drafting software."},
+    )
+
+
+def change_summary_field() -> fields.String:
+    """Return the field giving the reason for a change."""
+    return text(
+        limits.CHANGE_SUMMARY,
+        load_default="",
+        metadata={"description": "What changed and why; required once the chain was approved."},
+    )
+
+
 class NewVersionSchema(Input):
     heading = text(
         limits.HEADING,
@@ -72,27 +130,143 @@ class NewVersionSchema(Input):
     body = text(
         limits.BODY, required=True, metadata={"description": "Markdown; cite references as [@key]."}
     )
-    base_version = fields.Integer(
+    base_version = base_version_field()
+    provenance = provenance_field()
+    change_summary = change_summary_field()
+
+
+# Proposals of the other parts of a page. Each states every value of the part, as the new
+# version will hold it: a field left out is refused rather than taken to mean "empty".
+
+PART_META = ("base_version_id", "change_summary", "provenance")
+
+
+class NewPartVersionSchema(Input):
+    """What every proposal of a part besides wording carries along with its values."""
+
+    base_version_id = base_version_field()
+    provenance = provenance_field()
+    change_summary = change_summary_field()
+
+
+def part_values(fields_: dict[str, Any]) -> dict[str, Any]:
+    """Return a proposal's values without what every proposal carries."""
+    return {name: value for name, value in fields_.items() if name not in PART_META}
+
+
+class NewAuthorSchema(Input):
+    name = text(limits.PERSON_NAME, required=True)
+    credentials = text(limits.CREDENTIALS, required=True, metadata={"description": "e.g. MD."})
+    disclosures = text(
+        AUTHOR_DISCLOSURES,
+        required=True,
+        metadata={"description": "Declared interests; 'None declared' when there are none."},
+    )
+
+
+class NewFrontMatterVersionSchema(NewPartVersionSchema):
+    title = text(
+        PART_LIMITS["title"], required=True, metadata={"description": "The clinical question."}
+    )
+    title_language = text(
+        TITLE_LANGUAGE,
+        required=True,
+        metadata={"description": "BCP 47 tag when the title's language differs; else ''."},
+    )
+    language = text(
+        LANGUAGE, required=True, metadata={"description": "The article's BCP 47 tag, e.g. fr."}
+    )
+    specialty = text(
+        SPECIALTY,
+        required=True,
+        metadata={"description": "A declared interest in it means recusal; '' for none."},
+    )
+    authors = fields.List(
+        fields.Nested(NewAuthorSchema),
+        required=True,
+        metadata={"description": "Every author, in order; [] for none."},
+    )
+
+
+class NewSettingsVersionSchema(NewPartVersionSchema):
+    publication = fields.String(
+        required=True,
+        validate=validate.OneOf(POLICIES),
+        metadata={"description": "Whether readers see wording still under review, marked."},
+    )
+    required_signoffs = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1, max=part_rules.MAX_SIGNOFFS),
+        metadata={"description": "Distinct board signatures a version needs to be approved."},
+    )
+    review_interval_months = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1, max=part_rules.MAX_REVIEW_INTERVAL_MONTHS),
+        metadata={"description": "Months after which approved wording is due for review."},
+    )
+
+
+class NewOutlineEntrySchema(Input):
+    key = text(SECTION_KEY, required=True, metadata={"description": "A section's stable key."})
+    level = fields.Integer(
+        required=True, strict=True, validate=validate.OneOf(part_rules.OUTLINE_LEVELS)
+    )
+
+
+class NewOutlineVersionSchema(NewPartVersionSchema):
+    sections = fields.List(
+        fields.Nested(NewOutlineEntrySchema),
+        required=True,
+        metadata={
+            "description": "The sections shown, in order, starting with 'summary'; a key the "
+            "article lacks adds a section."
+        },
+    )
+    retired = fields.List(
+        text(SECTION_KEY),
+        load_default=list,
+        metadata={
+            "description": "Keys of sections no longer shown; every section is either "
+            "in `sections` or retired."
+        },
+    )
+
+
+def web_address(value: str) -> None:
+    """Refuse an address readers could not follow safely: only http(s), or none."""
+    if value and (problem := web_address_problem(value)):
+        raise ValidationError(problem)
+
+
+class NewReferenceVersionSchema(NewPartVersionSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(part_rules.REFERENCE_KINDS))
+    title = text(PART_LIMITS["title"], required=True)
+    authors = text(
+        PART_LIMITS["authors"], required=True, metadata={"description": "People or organisation."}
+    )
+    year = fields.Integer(
         required=True,
         allow_none=True,
         strict=True,
-        validate=ID_RANGE,
-        metadata={"description": "The newest version you started from; null for the first."},
+        metadata={"description": "Four digits; null when unknown."},
     )
-    provenance = text(
-        limits.PROVENANCE,
-        validate.Regexp(
-            PROVENANCE_PATTERN,
-            error="Provenance must be 'human' or 'tool:<name and version>', not {input!r}.",
-        ),
+    publisher = text(PART_LIMITS["publisher"], required=True)
+    url = text(
+        PART_LIMITS["url"],
+        web_address,
         required=True,
-        metadata={"description": "'human', or 'tool:<name and version>' for drafting software."},
+        metadata={"description": "An http(s) address, or ''."},
     )
-    change_summary = text(
-        limits.CHANGE_SUMMARY,
-        load_default="",
-        metadata={"description": "What changed and why; required once the chain was approved."},
-    )
+    doi = text(DOI, required=True)
+    pmid = text(PMID, required=True)
+    accessed = text(ACCESSED, required=True, metadata={"description": "When the URL was read."})
+    note = text(PART_LIMITS["note"], required=True)
+
+
+class NewSiteTextVersionSchema(NewPartVersionSchema):
+    text = text(PART_LIMITS["text"], required=True, metadata={"description": "Markdown."})
 
 
 class NewTransitionSchema(Input):
@@ -205,6 +379,10 @@ class DerivedNested(Derived, fields.Nested):
     """A nested object computed from the object."""
 
 
+class DerivedDict(Derived, fields.Dict):
+    """A JSON object computed from the object."""
+
+
 # Output
 
 
@@ -244,8 +422,18 @@ class UserRefSchema(Output):
     name = fields.String(attribute="printed_name")
 
 
+def kind_field(**kwargs: Any) -> fields.String:
+    """Return a field naming what a version is a version of."""
+    return fields.String(
+        validate=validate.OneOf(KINDS),
+        metadata={"description": "wording, front_matter, reference, settings, outline, site_text."},
+        **kwargs,
+    )
+
+
 class VersionSummarySchema(Output):
     id = id_field()
+    kind = kind_field()
     number = fields.Integer(validate=validate.Range(min=1))
     state = state_field()
 
@@ -258,15 +446,64 @@ def _caller_actions(version: Version) -> list[str]:
     return [action.value for action in allowed_actions(g.actor, version)]
 
 
+def _version_url(version: Version) -> str:
+    return url_for("api.version", version_id=version.id)
+
+
+def _values(version: Version) -> dict[str, Any] | None:
+    return None if version.is_wording else part_chains.payload_of(version)
+
+
 class VersionSchema(Output):
     id = id_field()
-    url = DerivedString(derive=lambda version: url_for("api.version", version_id=version.id))
-    article = fields.String(attribute="section.article.slug")
-    section = fields.String(attribute="section.key")
-    audience = fields.String(validate=validate.OneOf([audience.value for audience in Audience]))
+    url = DerivedString(derive=_version_url)
+    kind = kind_field()
+    part = DerivedString(
+        derive=lambda version: version.part_label,
+        metadata={"description": "What it is a version of, as reviewers read it."},
+    )
+    article = DerivedString(
+        derive=lambda version: version.article.slug if version.article is not None else None,
+        allow_none=True,
+        metadata={"description": "The article's slug; null for a site text."},
+    )
+    section = DerivedString(
+        derive=lambda version: version.section.key if version.section is not None else None,
+        allow_none=True,
+        metadata={"description": "The section's key, for wording; else null."},
+    )
+    audience = DerivedString(
+        derive=lambda version: version.audience if version.is_wording else None,
+        allow_none=True,
+        validate=validate.OneOf([audience.value for audience in Audience]),
+        metadata={"description": "For wording: clinician or patient; else null."},
+    )
+    reference = DerivedString(
+        derive=lambda version: version.reference.key if version.reference is not None else None,
+        allow_none=True,
+        metadata={"description": "For a reference: its key; else null."},
+    )
+    site_text = fields.String(
+        attribute="site_text_key",
+        allow_none=True,
+        metadata={"description": "For a site text: its key; else null."},
+    )
+    values = DerivedDict(
+        derive=_values,
+        allow_none=True,
+        metadata={
+            "description": "The values a version of a part besides wording sets, as its "
+            "proposal gave them (see the submit operation of its kind); null for wording."
+        },
+    )
     number = fields.Integer(validate=validate.Range(min=1))
-    heading = fields.String()
-    body = fields.String(metadata={"description": "Markdown; citations as [@key]."})
+    heading = fields.String(metadata={"description": "Wording: the heading; else the part."})
+    body = fields.String(
+        metadata={
+            "description": "Wording: Markdown, citations as [@key]. Other kinds: every value, "
+            "named, one a line, as reviewers read and compare it."
+        }
+    )
     html = NumberedHtml(
         attribute="body_html",
         metadata={"description": "The body as HTML, citations numbered for this version alone."},
@@ -284,8 +521,14 @@ class VersionSchema(Output):
         allow_none=True,
         metadata={"description": "For patient wording: the clinician version it was written from."},
     )
-    author = fields.Nested(UserRefSchema)
-    provenance = fields.String(metadata={"description": "'human' or 'tool:<name and version>'."})
+    author = fields.Nested(
+        UserRefSchema,
+        allow_none=True,
+        metadata={"description": "Null for a version carried over from before review covered it."},
+    )
+    provenance = fields.String(
+        metadata={"description": "'human', 'tool:<name and version>', or 'carried-over'."}
+    )
     provenance_label = fields.String()
     drafted_by_tool = fields.Boolean(
         attribute="is_tool_drafted",
@@ -325,6 +568,26 @@ class VersionListSchema(Output):
     versions = fields.List(fields.Nested(VersionSchema), metadata={"description": "Newest first."})
 
 
+class PendingVersionSchema(Output):
+    id = id_field()
+    url = DerivedString(derive=_version_url)
+    kind = kind_field()
+    part = DerivedString(
+        derive=lambda version: version.part_label,
+        metadata={"description": "What it is a version of, as reviewers read it."},
+    )
+    number = fields.Integer(validate=validate.Range(min=1))
+    state = state_field()
+    created_at = Timestamp()
+
+
+class PendingListSchema(Output):
+    versions = fields.List(
+        fields.Nested(PendingVersionSchema),
+        metadata={"description": "Submitted, Under review or Awaiting sign-off; oldest first."},
+    )
+
+
 class ArticleSummarySchema(Output):
     slug = fields.String()
     title = fields.String()
@@ -354,6 +617,11 @@ class ReferenceSchema(Output):
     doi = fields.String()
     pmid = fields.String()
     accessed = fields.String()
+    note = fields.String()
+    reviewed = DerivedBoolean(
+        derive=lambda reference: reference.published_version_id is not None,
+        metadata={"description": "False while no version of the reference was ever approved."},
+    )
     incomplete = fields.Boolean(attribute="is_incomplete")
     missing = fields.List(
         fields.String(),
@@ -376,10 +644,25 @@ class SectionStatusSchema(Output):
     key = fields.String()
     level = fields.Integer()
     position = fields.Integer()
+    in_outline = fields.Boolean(
+        metadata={"description": "False for a retired section, or one a pending outline adds."}
+    )
     audiences = fields.Nested(AudiencesSchema)
 
 
+def _reviewed(pointer: str, what: str) -> DerivedBoolean:
+    return DerivedBoolean(
+        derive=lambda article: getattr(article, pointer) is not None,
+        metadata={"description": f"False while no version of the {what} was ever approved."},
+    )
+
+
 class ArticleSchema(ArticleSummarySchema):
+    """An article as readers are shown it: each part's newest approved values."""
+
+    front_matter_reviewed = _reviewed("front_matter_version_id", "front matter")
+    settings_reviewed = _reviewed("settings_version_id", "review settings")
+    outline_reviewed = _reviewed("outline_version_id", "outline")
     title_language = fields.String(attribute="effective_title_language")
     required_signoffs = fields.Integer()
     review_interval_months = fields.Integer()
@@ -426,8 +709,10 @@ class SignoffSchema(Output):
 
 
 class SignoffListSchema(Output):
-    required = fields.Integer(
-        attribute="section.article.required_signoffs", validate=validate.Range(min=1)
+    required = DerivedInteger(
+        derive=part_chains.required_signoffs,
+        validate=validate.Range(min=1),
+        metadata={"description": "The article's quorum, or the site's for a site text."},
     )
     counted = DerivedInteger(derive=signatures.quorum_count, validate=validate.Range(min=0))
     state = state_field()

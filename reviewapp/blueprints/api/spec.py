@@ -11,7 +11,9 @@ SPEC_OPTIONS = {
     "openapi_version": "3.1.0",
     "info": {
         "description": (
-            "Draft, review and approve versioned wording of medical guideline articles. "
+            "Draft, review and approve versioned wording of medical guideline articles, and "
+            "every other part of their pages: front matter, references, review settings, "
+            "outline and site texts, each a chain of versions moved by the same workflow. "
             "Every operation but this document needs 'Authorization: Bearer <token>'; "
             "an operator issues tokens with 'flask users token EMAIL'. Errors answer "
             '{"error": {"code", "message"}}, with "field" naming the input at fault.'

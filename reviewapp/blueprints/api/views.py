@@ -13,6 +13,7 @@ from werkzeug.exceptions import UnprocessableEntity
 from reviewapp.blueprints.api import queries
 from reviewapp.blueprints.api.auth import authenticate
 from reviewapp.blueprints.api.schemas import (
+    REFERENCE_KEY,
     ArticleListSchema,
     ArticleSchema,
     AuditPageSchema,
@@ -23,22 +24,39 @@ from reviewapp.blueprints.api.schemas import (
     DiffSchema,
     ErrorSchema,
     NewCommentSchema,
+    NewFrontMatterVersionSchema,
     NewObjectionSchema,
+    NewOutlineVersionSchema,
+    NewReferenceVersionSchema,
+    NewSettingsVersionSchema,
     NewSignoffSchema,
+    NewSiteTextVersionSchema,
     NewTransitionSchema,
     NewVersionSchema,
+    PendingListSchema,
     SignoffListSchema,
     SignoffSchema,
     VersionDetailSchema,
     VersionListSchema,
+    part_values,
 )
 from reviewapp.domain import engine
 from reviewapp.domain.comments import add_comment, resolve_comment
-from reviewapp.domain.errors import StaleVersion
+from reviewapp.domain.errors import StaleVersion, ValidationError
+from reviewapp.domain.part_chains import (
+    Part,
+    front_matter_part,
+    outline_part,
+    reference_part,
+    settings_part,
+    site_text_part,
+)
+from reviewapp.domain.parts import new_reference, submit_part
 from reviewapp.domain.signoffs import object_to_version, sign_version
 from reviewapp.domain.versions import submit_version
 from reviewapp.extensions import db
-from reviewapp.models import Article, AuditEvent, Comment, Section, Version
+from reviewapp.models import Article, AuditEvent, Comment, Reference, Section, Version
+from reviewapp.rules import parts as part_rules
 from reviewapp.rules.limits import MAX_ID
 from reviewapp.rules.states import Audience, Role
 from reviewapp.text.diffing import word_diff
@@ -74,12 +92,17 @@ bp.before_request(authenticate)
 VERSION_ID = "<int:version_id>"
 COMMENT_ID = "<int:comment_id>"
 CHAIN = "/articles/<slug>/sections/<key>/<audience>/versions"
+FRONT_MATTER = "/articles/<slug>/front-matter/versions"
+SETTINGS = "/articles/<slug>/settings/versions"
+OUTLINE = "/articles/<slug>/outline/versions"
+REFERENCE = "/articles/<slug>/references/<key>/versions"
+SITE_TEXT = "/site-texts/<key>/versions"
 
 ERRORS = {
     400: "The body is not a JSON object, or the request cannot be answered as asked.",
     401: "No valid bearer token: missing, unknown, revoked, or its account is deactivated.",
     403: "The account's roles do not allow this, or it is the version's own author.",
-    404: "No such article, section, audience, version or comment.",
+    404: "No such article, section, audience, reference, site text, version or comment.",
     409: "The workflow forbids this now (state, unresolved comments) or the base is stale.",
     422: "A field is refused (type, length, unknown field, or a rule of the content); "
     "`field` names it.",
@@ -132,7 +155,14 @@ def _invalid_input(error: UnprocessableEntity):
     if not messages:
         return error_response(422, "unprocessable_entity", error.description)
     field, reasons = next(iter(next(iter(messages.values())).items()))
-    reason = reasons[0] if isinstance(reasons, list) else str(reasons)
+    path = [str(field)]
+    # A nested object or a list item is refused under its index: authors.0.name.
+    while isinstance(reasons, dict) and reasons:
+        inner, reasons = next(iter(reasons.items()))
+        if inner != "_schema":  # marshmallow's name for the item as a whole
+            path.append(str(inner))
+    field = ".".join(path)
+    reason = reasons[0] if isinstance(reasons, list) and reasons else str(reasons)
     return error_response(422, "validation_error", f"'{field}': {reason}", field=field)
 
 
@@ -166,6 +196,38 @@ def _audience_or_404(value: str) -> Audience:
         return Audience(value)
     except ValueError:
         abort(404, f"There is no audience {value!r}: use 'clinician' or 'patient'.")
+
+
+def _reference_or_404(article: Article, key: str) -> Reference:
+    reference = _reference(article, key)
+    if reference is None:
+        abort(404, f"The article {article.slug!r} has no reference {key!r}.")
+    return reference
+
+
+def _reference(article: Article, key: str) -> Reference | None:
+    return db.session.scalar(
+        select(Reference).where(Reference.article_id == article.id, Reference.key == key)
+    )
+
+
+def _new_reference(article: Article, key: str) -> Reference:
+    # The key column's width, until the domain's own check of a new key says so.
+    if len(key) > REFERENCE_KEY:
+        raise ValidationError(
+            f"A reference key is at most {REFERENCE_KEY} characters.",
+            field="key",
+            action="version.submit",
+            target=("article", article.id),
+            article_id=article.id,
+        )
+    return new_reference(g.actor, article, key)
+
+
+def _site_text_or_404(key: str) -> Part:
+    if problem := part_rules.site_text_key_problem(key):
+        abort(404, problem)
+    return site_text_part(key)
 
 
 def _version_or_404(version_id: int) -> Version:
@@ -238,6 +300,152 @@ def submit(fields: dict[str, Any], slug: str, key: str, audience: str):
     )
     db.session.commit()
     return version, {"Location": url_for("api.version", version_id=version.id)}
+
+
+@bp.route("/articles/<slug>/pending")
+@bp.doc(operationId="listPendingVersions")
+@refuses(404)
+@bp.response(200, PendingListSchema, description="Oldest first.")
+def pending(slug: str):
+    """List an article's versions of every kind that wait for review (site texts are apart)."""
+    return {"versions": queries.pending_in_article(_article_or_404(slug).id)}
+
+
+@bp.route("/site-texts/pending")
+@bp.doc(operationId="listPendingSiteTexts")
+@refuses()
+@bp.response(200, PendingListSchema, description="Oldest first.")
+def pending_site_texts():
+    """List the site texts' versions that wait for review."""
+    return {"versions": queries.pending_site_texts()}
+
+
+# The parts of a page besides wording: one chain each, proposed here, moved like wording
+# through /versions/<id>/transitions, /signoffs and /objections.
+
+SUBMITTED = "The new Submitted version; a pending previous one is superseded."
+
+
+def _part_versions(part: Part) -> dict[str, list[Version]]:
+    return {"versions": queries.part_chain(part.chain)}
+
+
+def _submit_part(part: Part, payload: dict[str, Any], fields: dict[str, Any]):
+    version = submit_part(
+        g.actor,
+        part,
+        payload,
+        base_version_id=fields["base_version_id"],
+        change_summary=fields["change_summary"],
+        provenance=fields["provenance"],
+    )
+    db.session.commit()
+    return version, {"Location": url_for("api.version", version_id=version.id)}
+
+
+@bp.route(FRONT_MATTER)
+@bp.doc(operationId="listFrontMatterVersions")
+@refuses(404)
+@bp.response(200, VersionListSchema, description="Newest first.")
+def front_matter_versions(slug: str):
+    """List every version of an article's front matter, newest first."""
+    return _part_versions(front_matter_part(_article_or_404(slug)))
+
+
+@bp.route(FRONT_MATTER, methods=["POST"])
+@bp.doc(operationId="submitFrontMatterVersion")
+@bp.arguments(NewFrontMatterVersionSchema)
+@refuses(400, 403, 404, 409, 422)
+@bp.response(201, VersionDetailSchema, description=SUBMITTED, headers=location("The new version."))
+def submit_front_matter(fields: dict[str, Any], slug: str):
+    """Propose the front matter: title, languages, specialty, authors and their disclosures."""
+    part = front_matter_part(_article_or_404(slug))
+    return _submit_part(part, part_rules.front_matter(**part_values(fields)), fields)
+
+
+@bp.route(SETTINGS)
+@bp.doc(operationId="listSettingsVersions")
+@refuses(404)
+@bp.response(200, VersionListSchema, description="Newest first.")
+def settings_versions(slug: str):
+    """List every version of an article's review settings, newest first."""
+    return _part_versions(settings_part(_article_or_404(slug)))
+
+
+@bp.route(SETTINGS, methods=["POST"])
+@bp.doc(operationId="submitSettingsVersion")
+@bp.arguments(NewSettingsVersionSchema)
+@refuses(400, 403, 404, 409, 422)
+@bp.response(201, VersionDetailSchema, description=SUBMITTED, headers=location("The new version."))
+def submit_settings(fields: dict[str, Any], slug: str):
+    """Propose the review settings: publication policy, sign-offs required, review interval."""
+    part = settings_part(_article_or_404(slug))
+    return _submit_part(part, part_rules.settings(**part_values(fields)), fields)
+
+
+@bp.route(OUTLINE)
+@bp.doc(operationId="listOutlineVersions")
+@refuses(404)
+@bp.response(200, VersionListSchema, description="Newest first.")
+def outline_versions(slug: str):
+    """List every version of an article's outline, newest first."""
+    return _part_versions(outline_part(_article_or_404(slug)))
+
+
+@bp.route(OUTLINE, methods=["POST"])
+@bp.doc(operationId="submitOutlineVersion")
+@bp.arguments(NewOutlineVersionSchema)
+@refuses(400, 403, 404, 409, 422)
+@bp.response(201, VersionDetailSchema, description=SUBMITTED, headers=location("The new version."))
+def submit_outline(fields: dict[str, Any], slug: str):
+    """Propose the outline: which sections, in what order and at what level; which retire."""
+    part = outline_part(_article_or_404(slug))
+    payload = part_rules.outline(
+        [(entry["key"], entry["level"]) for entry in fields["sections"]], fields["retired"]
+    )
+    return _submit_part(part, payload, fields)
+
+
+@bp.route(REFERENCE)
+@bp.doc(operationId="listReferenceVersions")
+@refuses(404)
+@bp.response(200, VersionListSchema, description="Newest first.")
+def reference_versions(slug: str, key: str):
+    """List every version of one reference, newest first."""
+    return _part_versions(reference_part(_reference_or_404(_article_or_404(slug), key)))
+
+
+@bp.route(REFERENCE, methods=["POST"])
+@bp.doc(operationId="submitReferenceVersion")
+@bp.arguments(NewReferenceVersionSchema)
+@refuses(400, 403, 404, 409, 422)
+@bp.response(201, VersionDetailSchema, description=SUBMITTED, headers=location("The new version."))
+def submit_reference(fields: dict[str, Any], slug: str, key: str):
+    """Propose a reference's values; a key the article lacks adds it (base_version_id null)."""
+    article = _article_or_404(slug)
+    reference = _reference(article, key) or _new_reference(article, key)
+    payload = part_rules.reference(key, part_values(fields))
+    return _submit_part(reference_part(reference), payload, fields)
+
+
+@bp.route(SITE_TEXT)
+@bp.doc(operationId="listSiteTextVersions")
+@refuses(404)
+@bp.response(200, VersionListSchema, description="Newest first.")
+def site_text_versions(key: str):
+    """List every version of one site text (a disclaimer, the editorial policy), newest first."""
+    return _part_versions(_site_text_or_404(key))
+
+
+@bp.route(SITE_TEXT, methods=["POST"])
+@bp.doc(operationId="submitSiteTextVersion")
+@bp.arguments(NewSiteTextVersionSchema)
+@refuses(400, 403, 404, 409, 422)
+@bp.response(201, VersionDetailSchema, description=SUBMITTED, headers=location("The new version."))
+def submit_site_text(fields: dict[str, Any], key: str):
+    """Propose a site text: a disclaimer (per audience, optionally per language) or the policy."""
+    part = _site_text_or_404(key)
+    return _submit_part(part, {"key": key, "text": fields["text"]}, fields)
 
 
 @bp.route(f"/versions/{VERSION_ID}")
