@@ -12,6 +12,7 @@ from typing import Any
 import click
 from sqlalchemy import DateTime, Table, func, insert, select, text, update
 
+from reviewapp.domain import integrity
 from reviewapp.extensions import db
 
 MANIFEST = "manifest.json"
@@ -97,7 +98,21 @@ def restore(folder: Path, batch_size: int = 2000) -> dict[str, int]:
             values = {k: v for k, v in row.items() if k != "id"}
             db.session.execute(update(table).where(table.c.id == row["id"]).values(**values))
     _reset_sequences()
+    _refuse_altered_text()
     return manifest["rows"]
+
+
+def _refuse_altered_text() -> None:
+    """Refuse a dump whose stored text no longer matches what was reviewed and signed."""
+    mismatches = list(integrity.scan())
+    if mismatches:
+        db.session.rollback()
+        named = "; ".join(mismatch.message for mismatch in mismatches[:20])
+        more = f" (and {len(mismatches) - 20} more)" if len(mismatches) > 20 else ""
+        raise click.ClickException(
+            f"Nothing restored: {len(mismatches)} version(s) fail the check against their "
+            f"content hash: {named}{more}."
+        )
 
 
 def _reset_sequences() -> None:

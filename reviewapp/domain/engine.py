@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from reviewapp.domain import audit, part_chains, signatures
+from reviewapp.domain import audit, integrity, part_chains, signatures
 from reviewapp.domain.errors import (
+    IntegrityRefused,
     PermissionDenied,
     TransitionNotAllowed,
     ValidationError,
@@ -41,6 +42,7 @@ from reviewapp.rules.states import (
     transition_for,
 )
 
+PUBLISH_EVENT = TRANSITIONS[(State.AWAITING_SIGNOFF, Action.QUORUM)].event
 OWN_VERSION = "Nobody reviews, approves or signs a version they authored."
 SYSTEM_MOVE = "'{action}' is taken by the system, never by a person's request."
 
@@ -258,7 +260,18 @@ def _move(
 
 
 def _publish(version: Version, now: datetime) -> None:
-    """Make an approved version what readers see of its part, unless a newer one already is."""
+    """Make an approved version what readers see of its part, unless a newer one already is.
+
+    Its stored text is checked against its content hash first: what was signed is what
+    gets published, or nothing is.
+    """
+    if (problem := integrity.version_problem(version)) is not None:
+        raise IntegrityRefused(
+            f"Version {version.number} was not published: {problem}. "
+            "The board's signatures stand for the text as it was signed; "
+            "ask an admin to check the record.",
+            **on_version(PUBLISH_EVENT, version),
+        )
     version.approved_at = now
     if not version.is_wording:
         part_chains.publish(version, now)

@@ -48,6 +48,13 @@ class TransitionNotAllowed(DomainError):
     code = "transition_not_allowed"
 
 
+class IntegrityRefused(DomainError):
+    """A version's stored text no longer matches the content hash it was reviewed under."""
+
+    status = 409
+    code = "integrity_check_failed"
+
+
 class StaleVersion(DomainError):
     status = 409
     code = "stale_version"

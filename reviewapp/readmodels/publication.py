@@ -20,6 +20,7 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, func, literal_column, select, union_all
 from sqlalchemy.orm import aliased
 
+from reviewapp.domain.integrity import Mismatch, wording_problem
 from reviewapp.domain.signatures import counting as counting_signature
 from reviewapp.extensions import db
 from reviewapp.models import (
@@ -80,6 +81,8 @@ class PageSection:
     fallback: bool
     reviews: list[Review] = field(default_factory=list)
     signoffs: list[Signature] = field(default_factory=list)
+    # Its stored text failed the check against its content hash: not served.
+    unavailable: bool = False
 
     @property
     def is_summary(self) -> bool:
@@ -116,6 +119,8 @@ class ArticlePage:
     as_of: datetime | None = None
     # The title, language and authors were never approved: shown marked as pending review.
     front_matter_pending: bool = False
+    # Versions whose stored text failed its check while this page was assembled.
+    integrity_failures: list[Mismatch] = field(default_factory=list)
 
     @property
     def has_pending(self) -> bool:
@@ -257,7 +262,9 @@ class PendingVersion:
     number: int
     state: str
     heading: str
+    body: str
     body_html: str
+    content_hash: str
     created_at: datetime
     approved_at: None = None
 
@@ -291,7 +298,9 @@ def _sections_with_wording(article: Article) -> list[SectionWording]:
             number=Version.number,
             state=Version.state,
             heading=Version.heading,
+            body=Version.body,
             body_html=Version.body_html,
+            content_hash=Version.content_hash,
             created_at=Version.created_at,
         )
     ).where(
@@ -476,6 +485,38 @@ def _reviews_and_signatures(
     return reviews, signatures
 
 
+def _failing_checks(
+    article: Article,
+    chosen: list[tuple["Section | OutlineEntry", "Version | PendingVersion", bool]],
+    signatures: dict[int, list[Signature]],
+) -> dict[int, Mismatch]:
+    """Return, by version id, the chosen versions whose stored text fails its check.
+
+    The source must hash to the content hash, the HTML must be what the source renders to,
+    and approved wording must carry a board signature that counts on that hash.
+    """
+    failures: dict[int, Mismatch] = {}
+    for section, version, _ in chosen:
+        problem = wording_problem(
+            article_slug=article.slug,
+            section_key=section.key,
+            audience=version.audience,
+            heading=version.heading,
+            body=version.body,
+            body_html=version.body_html,
+            stored_hash=version.content_hash,
+        )
+        if (
+            problem is None
+            and version.workflow_state is State.APPROVED
+            and not signatures.get(version.id)
+        ):
+            problem = "no board signature counts for its content hash"
+        if problem is not None:
+            failures[version.id] = Mismatch(version.id, article.id, problem)
+    return failures
+
+
 def _choose(
     audience: Audience,
     published: dict[Audience, Version | None],
@@ -542,18 +583,20 @@ def assemble_page(
         version.id for _, version, _ in chosen if version.workflow_state is State.APPROVED
     ]
     approvals, signatures = _reviews_and_signatures(approved_ids, as_of)
+    failures = _failing_checks(article, chosen, signatures)
     numbering = CitationNumbering()
     sections = [
         PageSection(
             key=section.key,
             level=section.level,
             heading=version.heading,
-            html=numbering.apply(version.body_html),
+            html=Markup("") if version.id in failures else numbering.apply(version.body_html),
             version=version,
             pending=version.workflow_state is not State.APPROVED,
             fallback=fallback,
-            reviews=approvals.get(version.id, []),
-            signoffs=signatures.get(version.id, []),
+            reviews=[] if version.id in failures else approvals.get(version.id, []),
+            signoffs=[] if version.id in failures else signatures.get(version.id, []),
+            unavailable=version.id in failures,
         )
         for section, version, fallback in chosen
     ]
@@ -605,4 +648,5 @@ def assemble_page(
         board=sorted(board.values(), key=lambda review: review.name),
         as_of=as_of,
         front_matter_pending=front_matter_pending,
+        integrity_failures=list(failures.values()),
     )

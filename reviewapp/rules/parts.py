@@ -10,6 +10,7 @@ import hashlib
 import json
 from typing import Any
 
+from reviewapp.rules.links import web_address_problem
 from reviewapp.rules.states import Audience, Kind, PublicationPolicy
 
 FRONT_MATTER_FIELDS = ("title", "title_language", "language", "specialty")
@@ -211,6 +212,8 @@ def problems(kind: Kind, payload: dict[str, Any]) -> list[tuple[str, str]]:
     elif kind is Kind.REFERENCE:
         if payload["kind"] not in REFERENCE_KINDS:
             found.append(("kind", f"The kind must be one of {', '.join(REFERENCE_KINDS)}."))
+        if payload["url"] and (problem := web_address_problem(payload["url"])):
+            found.append(("url", problem))
         year = payload["year"]
         if year is not None and (
             not isinstance(year, int) or isinstance(year, bool) or not 1000 <= year <= 2200

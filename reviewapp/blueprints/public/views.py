@@ -24,6 +24,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import ETags
 from werkzeug.http import http_date, quote_etag
 
+from reviewapp.domain import integrity
 from reviewapp.extensions import db
 from reviewapp.models import Article, Section, User, Version
 from reviewapp.readmodels.publication import ArticlePage, PageState, assemble_page, page_state
@@ -243,7 +244,7 @@ def article(slug: str):
         )
         return _remember(not_modified, reader)
     body = page_cache(current_app).get_or_render(
-        key, lambda: _render_article(_assemble(state, audience)).encode()
+        key, lambda: _render_checked(state, audience).encode()
     )
     page = current_app.response_class(body, headers=validators.full, content_type=HTML)
     return _remember(page, reader)
@@ -254,6 +255,16 @@ def _assemble(state: PageState, audience: Audience, as_of: datetime | None = Non
     if page is None:  # deleted since its state was read
         abort(404, "This article no longer exists.")
     return page
+
+
+def _render_checked(state: PageState, audience: Audience, as_of: datetime | None = None) -> str:
+    """Render the page; versions whose stored text failed its check are logged and audited
+    once the page is rendered (auditing ends the reader's transaction)."""
+    page = _assemble(state, audience, as_of)
+    html = _render_article(page)
+    if page.integrity_failures:
+        integrity.record_failures(page.integrity_failures)
+    return html
 
 
 def _render_article(page: ArticlePage) -> str:
@@ -271,7 +282,7 @@ def _render_article(page: ArticlePage) -> str:
 
 def _archived_page(state: PageState, audience: Audience, as_of: datetime):
     """Show the page as published at a past moment; private, never cached."""
-    response = make_response(_render_article(_assemble(state, audience, as_of)))
+    response = make_response(_render_checked(state, audience, as_of))
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
