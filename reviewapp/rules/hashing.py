@@ -12,7 +12,26 @@ def content_hash(
     The place is part of the hash so that a signature can never count for the same words
     in another section, audience or article.
     """
-    payload = json.dumps(
+    return sha256_hex(
+        signed_wording(
+            article_slug=article_slug,
+            section_key=section_key,
+            audience=audience,
+            heading=heading,
+            body=body,
+        )
+    )
+
+
+def sha256_hex(payload: str) -> str:
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def signed_wording(
+    *, article_slug: str, section_key: str, audience: str, heading: str, body: str
+) -> str:
+    """Return exactly the string a wording version's content hash is the SHA-256 of."""
+    return json.dumps(
         {
             "article": article_slug,
             "section": section_key,
@@ -24,4 +43,3 @@ def content_hash(
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    return hashlib.sha256(payload.encode()).hexdigest()

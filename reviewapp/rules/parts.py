@@ -90,8 +90,12 @@ def part_hash(kind: Kind, place: str, payload: dict[str, Any]) -> str:
     `place` (the article's slug and the reference key, or the site text key) is in the hash
     so that a signature never counts for the same values in another place.
     """
-    body = canonical({"kind": kind.value, "place": place, "payload": payload})
-    return hashlib.sha256(body.encode()).hexdigest()
+    return hashlib.sha256(signed_part(kind, place, payload).encode()).hexdigest()
+
+
+def signed_part(kind: Kind, place: str, payload: dict[str, Any]) -> str:
+    """Return exactly the string a part version's content hash is the SHA-256 of."""
+    return canonical({"kind": kind.value, "place": place, "payload": payload})
 
 
 def site_text_key_problem(key: str) -> str | None:

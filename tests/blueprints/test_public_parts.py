@@ -13,7 +13,7 @@ from reviewapp.domain.parts import new_reference, submit_part
 from reviewapp.domain.signoffs import MEANINGS, sign_version
 from reviewapp.domain.versions import latest_version
 from reviewapp.extensions import db
-from reviewapp.models import Article, Section, Signoff
+from reviewapp.models import Article, Section, Signoff, Version
 from reviewapp.rules import parts as rules
 from reviewapp.rules.clock import utcnow
 from reviewapp.rules.states import Audience, Role
@@ -193,3 +193,38 @@ def test_a_signer_who_reviewed_a_part_cannot_sign_it(make_article, contributor, 
     transition(both, version, Action.APPROVE)
     with pytest.raises(PermissionDenied, match="independent"):
         sign_version(both, version, password=TEST_PASSWORD, meaning=MEANINGS[0])
+
+
+def test_every_reviewed_section_links_to_a_verification_anyone_can_recompute(client, make_article):
+    import hashlib
+    import re
+
+    make_article(approve="all", patient=True)
+    page = client.get(URL).text
+    links = re.findall(r'href="/verify/([0-9a-f]{64})"', page)
+    assert len(links) == page.count('class="section"') + page.count('class="section pending"')
+    for content_hash in links:
+        answer = client.get(f"/verify/{content_hash}", headers={"Accept": "application/json"})
+        assert answer.status_code == 200
+        body = answer.json
+        assert hashlib.sha256(body["payload"].encode()).hexdigest() == content_hash
+        assert body["sha256"] == content_hash
+        [version] = body["versions"]
+        assert version["state"] == "approved"
+        assert version["published"] is True
+        assert [s["printed_name"] for s in version["signatures"]]
+        assert all(s["signed_at"].endswith("Z") for s in version["signatures"])
+        assert json.loads(body["payload"])["article"] == "test-article"
+        html = client.get(f"/verify/{content_hash}")
+        assert "Signed by" in html.text
+        assert content_hash in html.text
+
+
+def test_verification_of_unknown_or_unapproved_hashes_is_404(client, make_article):
+    make_article()  # nothing approved but the parts
+    pending = latest_version(db.session.scalar(select(Section).where(Section.key == "s1")), C)
+    assert client.get(f"/verify/{pending.content_hash}").status_code == 404
+    assert client.get("/verify/not-a-hash").status_code == 404
+    part = db.session.scalar(select(Version).where(Version.kind == "front_matter"))
+    answer = client.get(f"/verify/{part.content_hash}", headers={"Accept": "application/json"})
+    assert answer.json["versions"][0]["kind"] == "front_matter"

@@ -52,6 +52,11 @@ def test_altered_text_on_a_published_version_is_not_served_and_is_audited(client
     assert failure.target_id == version_id
     assert "does not match its content hash" in failure.message
     assert [m.version_id for m in integrity.scan()] == [version_id]
+    signed_on = db.session.get(Version, version_id).content_hash
+    check = client.get(f"/verify/{signed_on}", headers={"Accept": "application/json"}).json
+    assert check["payload"] is None
+    assert check["versions"][0]["intact"] is False
+    assert check["versions"][0]["signatures"] == []
 
 
 def test_html_changed_alone_is_caught_too(client, make_article):

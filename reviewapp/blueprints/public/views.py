@@ -13,6 +13,7 @@ from flask import (
     abort,
     current_app,
     get_flashed_messages,
+    jsonify,
     make_response,
     render_template,
     request,
@@ -29,6 +30,7 @@ from reviewapp.extensions import db
 from reviewapp.models import Article, Section, User, Version
 from reviewapp.readmodels.publication import ArticlePage, PageState, assemble_page, page_state
 from reviewapp.readmodels.site_texts import site_text
+from reviewapp.readmodels.verification import verification
 from reviewapp.rules.clock import utcnow
 from reviewapp.rules.states import Audience, PublicationPolicy, Role, State
 from reviewapp.text import markdown
@@ -301,6 +303,66 @@ def changelog(slug: str):
         .order_by(Version.approved_at.desc())
     )
     return render_template("public/changelog.html", article=found, rows=list(rows))
+
+
+_CONTENT_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+@bp.get("/verify/<content_hash>")
+def verify(content_hash: str):
+    """Let anyone check a reviewed version: what was signed, by whom and when.
+
+    HTML for people; JSON (Accept: application/json) with the exact signed string, so that
+    SHA-256 over `payload` can be compared with the hash in the address.
+    """
+    if not _CONTENT_HASH.fullmatch(content_hash):
+        abort(404, "A content hash is 64 lowercase hexadecimal characters.")
+    found = verification(content_hash)
+    if found is None:
+        abort(404, "No approved version was signed on this content hash.")
+    wants = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    if wants == "application/json":
+        response = jsonify(_verification_json(found))
+    else:
+        response = make_response(render_template("public/verify.html", found=found))
+    response.headers["Cache-Control"] = "public, max-age=60, must-revalidate"
+    response.vary.add("Accept")
+    return response
+
+
+def _verification_json(found) -> dict:
+    return {
+        "sha256": found.sha256,
+        "payload": found.payload,
+        "intact": found.intact,
+        "versions": [
+            {
+                "id": item.version.id,
+                "kind": item.version.kind,
+                "part": item.place,
+                "article": item.article_slug,
+                "number": item.version.number,
+                "state": item.version.state,
+                "approved_at": _utc(item.approved_at),
+                "published": item.published,
+                "intact": item.intact,
+                "signatures": [
+                    {
+                        "printed_name": signoff.printed_name,
+                        "role": signoff.role,
+                        "meaning": signoff.meaning,
+                        "signed_at": _utc(signoff.signed_at),
+                    }
+                    for signoff in item.signatures
+                ],
+            }
+            for item in found.versions
+        ],
+    }
+
+
+def _utc(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None
 
 
 @bp.get("/editorial-policy")
