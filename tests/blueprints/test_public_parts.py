@@ -228,3 +228,27 @@ def test_verification_of_unknown_or_unapproved_hashes_is_404(client, make_articl
     part = db.session.scalar(select(Version).where(Version.kind == "front_matter"))
     answer = client.get(f"/verify/{part.content_hash}", headers={"Accept": "application/json"})
     assert answer.json["versions"][0]["kind"] == "front_matter"
+
+
+def test_the_changelog_lists_approved_changes_to_the_title_and_references(
+    client, make_article, contributor, editor, board_members
+):
+    make_article(approve="all")
+    part = part_chains.front_matter_part(article())
+    values = part_chains.proposed_values(part) | {"title": "Une question précisée ?"}
+    approve_fully(
+        editor,
+        board_members,
+        submit_part(
+            contributor,
+            part,
+            values,
+            base_version_id=part.newest().id,
+            change_summary="Question précisée.",
+        ),
+    )
+    db.session.commit()
+    changelog = client.get(f"{URL}/changelog").text
+    assert "Front matter" in changelog
+    assert "Question précisée." in changelog
+    assert changelog.count("First approved wording") == 4  # the summary and three sections

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.servers
 ROOT = Path(__file__).resolve().parents[2]
 SLUG = "necrotic-metastatic-tumor"
 CHAIN = f"/api/v1/articles/{SLUG}/sections/points-de-vigilance/clinician/versions"
+FRONT_MATTER = f"/api/v1/articles/{SLUG}/front-matter/versions"
 SECONDS, MAX_REQUESTS, WORKERS = 15, 2000, 4
 PENDING = ("submitted", "under_review", "awaiting_signoff")
 
@@ -105,8 +106,8 @@ class Traffic:
                 self.refusals.append(f"{response.status} {data.get('error', {}).get('message')}")
         return response.status, data
 
-    def newest(self, token: str, state: str | None = None) -> dict | None:
-        _, data = self.call("GET", CHAIN, token)
+    def newest(self, token: str, state: str | None = None, chain: str = CHAIN) -> dict | None:
+        _, data = self.call("GET", chain, token)
         versions = data.get("versions", [])
         if state is not None:
             versions = [v for v in versions if v["state"] == state]
@@ -131,9 +132,31 @@ def writer(traffic: Traffic, token: str) -> None:
         )
 
 
-def editor(traffic: Traffic, token: str) -> None:
+def front_matter_writer(traffic: Traffic, token: str) -> None:
+    """Propose new front matter against the newest version, racing the other proposers."""
     while traffic.open():
-        version = traffic.newest(token)
+        base = traffic.newest(token, chain=FRONT_MATTER)
+        marker = secrets.token_hex(4)
+        traffic.call(
+            "POST",
+            FRONT_MATTER,
+            token,
+            {
+                "title": f"Quelle prise en charge ? ({marker})",
+                "title_language": "",
+                "language": "fr",
+                "specialty": "oncologie",
+                "authors": [{"name": "Dr Charge", "credentials": "MD", "disclosures": marker}],
+                "base_version_id": base["id"] if base else None,
+                "change_summary": f"Charge {marker}.",
+                "provenance": "tool:load-test 1.0",
+            },
+        )
+
+
+def editor(traffic: Traffic, token: str, chain: str = CHAIN) -> None:
+    while traffic.open():
+        version = traffic.newest(token, chain=chain)
         if version is None:
             continue
         action = {"submitted": "start_review", "under_review": "approve"}.get(version["state"])
@@ -152,9 +175,9 @@ def commenter(traffic: Traffic, token: str) -> None:
             )
 
 
-def signer(traffic: Traffic, token: str, password: str) -> None:
+def signer(traffic: Traffic, token: str, password: str, chain: str = CHAIN) -> None:
     while traffic.open():
-        version = traffic.newest(token, "awaiting_signoff")
+        version = traffic.newest(token, "awaiting_signoff", chain=chain)
         if version is not None:
             traffic.call(
                 "POST",
@@ -237,6 +260,16 @@ def test_four_workers_under_racing_writes_keep_every_rule(database_url, tmp_path
                 (lambda email=email: signer(traffic, tokens[email], accounts[email].password))
                 for email in board
             ),
+            lambda: front_matter_writer(traffic, tokens["contributor@example.org"]),
+            lambda: editor(traffic, tokens["editor@example.org"], FRONT_MATTER),
+            *(
+                (
+                    lambda email=email: signer(
+                        traffic, tokens[email], accounts[email].password, FRONT_MATTER
+                    )
+                )
+                for email in board
+            ),
         ]
         threads = [threading.Thread(target=job) for job in jobs]
         for thread in threads:
@@ -263,7 +296,7 @@ def test_four_workers_under_racing_writes_keep_every_rule(database_url, tmp_path
             text("SELECT prev_hash FROM audit_event GROUP BY prev_hash HAVING count(*) > 1")
         ).all()
         assert forks == []
-        versions = connection.execute(text("SELECT id, state, section_id, audience FROM version"))
+        versions = connection.execute(text("SELECT id, state, chain FROM version"))
         steps = connection.execute(
             text("SELECT version_id, from_state, to_state FROM version_transition ORDER BY id")
         ).all()
@@ -271,14 +304,14 @@ def test_four_workers_under_racing_writes_keep_every_rule(database_url, tmp_path
         for version_id, from_state, to_state in steps:
             traces.setdefault(version_id, []).append((from_state, to_state))
         pending: Counter[tuple] = Counter()
-        for version_id, state, section_id, audience in versions:
+        for version_id, state, chain in versions:
             reached = "submitted"
             for from_state, to_state in traces.get(version_id, []):
                 assert from_state == reached, (version_id, traces[version_id])
                 reached = to_state
             assert reached == state, (version_id, state, traces.get(version_id))
             if state in PENDING:
-                pending[(section_id, audience)] += 1
+                pending[chain] += 1
         # A newer submission supersedes a pending one: a chain never has two waiting.
         assert all(count == 1 for count in pending.values()), pending
         published = connection.execute(
@@ -289,4 +322,17 @@ def test_four_workers_under_racing_writes_keep_every_rule(database_url, tmp_path
             )
         ).all()
         assert all(pointer == newest for pointer, newest in published), published
+        front_matter = connection.execute(
+            text(
+                "SELECT a.front_matter_version_id, a.title, max(v.number) FROM article a"
+                " JOIN version v ON v.article_id = a.id AND v.kind = 'front_matter'"
+                " AND v.state = 'approved' GROUP BY a.id, a.front_matter_version_id, a.title"
+            )
+        ).one()
+        shown = connection.execute(
+            text("SELECT number, payload FROM version WHERE id = :id"),
+            {"id": front_matter[0]},
+        ).one()
+        assert shown.number == front_matter[2]
+        assert json.loads(shown.payload)["title"] == front_matter[1]
     engine.dispose()

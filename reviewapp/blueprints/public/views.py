@@ -27,12 +27,13 @@ from werkzeug.http import http_date, quote_etag
 
 from reviewapp.domain import integrity
 from reviewapp.extensions import db
-from reviewapp.models import Article, Section, User, Version
+from reviewapp.models import Article, Version
+from reviewapp.models.version import CARRIED_OVER
 from reviewapp.readmodels.publication import ArticlePage, PageState, assemble_page, page_state
 from reviewapp.readmodels.site_texts import site_text
 from reviewapp.readmodels.verification import verification
 from reviewapp.rules.clock import utcnow
-from reviewapp.rules.states import Audience, PublicationPolicy, Role, State
+from reviewapp.rules.states import Audience, Kind, PublicationPolicy, Role, State
 from reviewapp.text import markdown
 from reviewapp.web.page_cache import page_cache
 
@@ -295,12 +296,18 @@ def changelog(slug: str):
     found = db.session.scalar(select(Article).where(Article.slug == slug))
     if found is None:
         abort(404, f"There is no article at /articles/{slug}.")
-    rows = db.session.execute(
-        select(Version, Section.key, User.name)
-        .join(Section, Section.id == Version.section_id)
-        .join(User, User.id == Version.author_id)
-        .where(Section.article_id == found.id, Version.state == State.APPROVED.value)
-        .order_by(Version.approved_at.desc())
+    # Every approved change readers see: wording, front matter, references and the outline
+    # (review settings and site texts are the site's business, in the board's history).
+    shown_kinds = (Kind.WORDING, Kind.FRONT_MATTER, Kind.REFERENCE, Kind.OUTLINE)
+    rows = db.session.scalars(
+        select(Version)
+        .where(
+            Version.article_id == found.id,
+            Version.state == State.APPROVED.value,
+            Version.kind.in_([kind.value for kind in shown_kinds]),
+            Version.provenance != CARRIED_OVER,
+        )
+        .order_by(Version.approved_at.desc(), Version.id.desc())
     )
     return render_template("public/changelog.html", article=found, rows=list(rows))
 
