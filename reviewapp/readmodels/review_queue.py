@@ -10,13 +10,16 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
-from sqlalchemy.orm import aliased, lazyload
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
+from reviewapp.domain import part_chains
+from reviewapp.domain.part_chains import Part
 from reviewapp.extensions import db
-from reviewapp.models import Article, Section, User, Version, VersionTransition
+from reviewapp.models import Article, Reference, Section, SiteText, User, Version, VersionTransition
 from reviewapp.readmodels.publication import add_months
+from reviewapp.rules import parts as part_rules
 from reviewapp.rules.clock import utcnow
-from reviewapp.rules.states import Action, Audience, State
+from reviewapp.rules.states import Action, Audience, Kind, State
 
 # The states that still need an editor or the author, counted per article.
 OPEN_STATES = (
@@ -31,8 +34,8 @@ OWN_VERSIONS_SHOWN = 50
 @dataclass(frozen=True)
 class QueueRow:
     version: Version
-    section: Section
-    article: Article
+    section: Section | None  # None for every kind but wording
+    article: Article | None  # None for site texts
     author: User
     # The editor whose "start review" step is on the version.
     reviewer: User | None = None
@@ -42,6 +45,19 @@ class QueueRow:
     @property
     def due(self) -> date:
         return add_months(self.version.approved_at.date(), self.article.review_interval_months)
+
+    @property
+    def group(self) -> tuple[bool, int]:
+        """Return what the queue groups rows by: each article in turn, then the site texts."""
+        return (self.article is None, self.article.id if self.article is not None else 0)
+
+    @property
+    def kind_label(self) -> str:
+        """Return what kind of version this is: whose wording, or which part of the page."""
+        version = self.version
+        if version.is_wording:
+            return f"{version.audience.capitalize()} wording"
+        return version.kind_enum.label.capitalize()
 
 
 @dataclass
@@ -100,10 +116,26 @@ def newest_numbers(*conditions) -> Select:
     )
 
 
-def _with_places(query: Select) -> Select:
+def newest_in_chains(*conditions) -> Select:
+    """Return a subquery of the highest version number per chain, of every kind."""
     return (
-        query.join(Section, Section.id == Version.section_id)
-        .join(Article, Article.id == Section.article_id)
+        select(Version.chain, func.max(Version.number).label("number"))
+        .where(*conditions)
+        .group_by(Version.chain)
+        .subquery()
+    )
+
+
+def is_newest_in_chain(newest) -> ColumnElement[bool]:
+    """Return the join condition picking, from `newest_in_chains()`, each chain's newest."""
+    return and_(newest.c.chain == Version.chain, newest.c.number == Version.number)
+
+
+def _with_places(query: Select) -> Select:
+    # Only wording has a section, and site texts have no article: both are outer joins.
+    return (
+        query.outerjoin(Section, Section.id == Version.section_id)
+        .outerjoin(Article, Article.id == Version.article_id)
         .join(User, User.id == Version.author_id)
         # The pages show names, not roles: no extra query for each batch of accounts.
         .options(lazyload(User.role_rows))
@@ -112,15 +144,12 @@ def _with_places(query: Select) -> Select:
 
 def _open_rows(article_id: int | None = None) -> list[QueueRow]:
     """Return the newest version of every chain that waits on someone, with its reviewer."""
-    newest = newest_numbers()
+    newest = newest_in_chains()
     step = aliased(VersionTransition)
     reviewer = aliased(User)
     query = (
         _with_places(select(Version, Section, Article, User, reviewer))
-        .join(
-            newest,
-            is_newest(newest),
-        )
+        .join(newest, is_newest_in_chain(newest))
         .outerjoin(
             step,
             and_(step.version_id == Version.id, step.action == Action.START_REVIEW.value),
@@ -131,7 +160,7 @@ def _open_rows(article_id: int | None = None) -> list[QueueRow]:
         .order_by(Version.state_changed_at, Version.id)
     )
     if article_id is not None:
-        query = query.where(Section.article_id == article_id)
+        query = query.where(Version.article_id == article_id)
     rows = db.session.execute(query).all()
     stale = staleness([row[0] for row in rows])
     return [
@@ -161,7 +190,7 @@ def _review_due_rows(today: date) -> list[QueueRow]:
 
 
 def _own_rows(user: User) -> list[QueueRow]:
-    newest = newest_numbers()
+    newest = newest_in_chains()
     rows = db.session.execute(
         _with_places(
             select(
@@ -172,13 +201,7 @@ def _own_rows(user: User) -> list[QueueRow]:
                 (Version.number == newest.c.number).label("is_newest"),
             )
         )
-        .join(
-            newest,
-            and_(
-                newest.c.section_id == Version.section_id,
-                newest.c.audience == Version.audience,
-            ),
-        )
+        .join(newest, newest.c.chain == Version.chain)
         .where(Version.author_id == user.id)
         .order_by(Version.created_at.desc(), Version.id.desc())
         .limit(OWN_VERSIONS_SHOWN)
@@ -192,24 +215,23 @@ def _own_rows(user: User) -> list[QueueRow]:
 def article_counts(
     review_due: Iterable[QueueRow] = (), article_id: int | None = None
 ) -> list[ArticleCounts]:
-    """Count the open versions (newest of their chain) per article and state."""
+    """Count the open versions (newest of their chain, of every kind) per article and state."""
     articles_query = select(Article).order_by(Article.title)
     if article_id is not None:
         articles_query = articles_query.where(Article.id == article_id)
     counts = {article.id: ArticleCounts(article) for article in db.session.scalars(articles_query)}
-    newest = newest_numbers()
+    newest = newest_in_chains()
     query = (
-        select(Section.article_id, Version.state, func.count(Version.id))
-        .join(Section, Section.id == Version.section_id)
-        .join(
-            newest,
-            is_newest(newest),
+        select(Version.article_id, Version.state, func.count(Version.id))
+        .join(newest, is_newest_in_chain(newest))
+        .where(
+            Version.article_id.isnot(None),
+            Version.state.in_([state.value for state in OPEN_STATES]),
         )
-        .where(Version.state.in_([state.value for state in OPEN_STATES]))
-        .group_by(Section.article_id, Version.state)
+        .group_by(Version.article_id, Version.state)
     )
     if article_id is not None:
-        query = query.where(Section.article_id == article_id)
+        query = query.where(Version.article_id == article_id)
     for found_id, state, number in db.session.execute(query):
         counts[found_id].by_state[state] = number
     for row in review_due:
@@ -284,7 +306,7 @@ def stale_reason(
     version: Version, head: ClinicianHead | None, source_number: int | None
 ) -> str | None:
     """Say why patient wording may no longer match the clinician wording, or return None."""
-    if version.audience_enum is not Audience.PATIENT or head is None:
+    if not version.is_wording or version.audience_enum is not Audience.PATIENT or head is None:
         return None
     source = (
         f"clinician version {source_number}"
@@ -310,7 +332,7 @@ def stale_reason(
 
 def staleness(versions: Iterable[Version]) -> dict[int, str]:
     """Return the possibly-stale reason of each patient version that has one, by version id."""
-    patient = [v for v in versions if v.audience_enum is Audience.PATIENT]
+    patient = [v for v in versions if v.is_wording and v.audience == Audience.PATIENT.value]
     if not patient:
         return {}
     heads = clinician_heads(v.section_id for v in patient)
@@ -446,3 +468,88 @@ def article_overview(article: Article) -> Overview:
     [counts] = article_counts(article_id=article.id)
     counts.review_due = due
     return Overview(article, sections, counts)
+
+
+# --- The parts of a page besides wording ------------------------------------------------------
+
+
+@dataclass
+class PartStatus:
+    """Where one part's chain stands: its newest version, and the approved one readers see."""
+
+    part: Part
+    newest: Version | None = None
+    published: Version | None = None
+
+    @property
+    def newest_is_published(self) -> bool:
+        return (
+            self.newest is not None
+            and self.published is not None
+            and self.newest.id == self.published.id
+        )
+
+
+def _statuses(
+    parts: list[Part], newest: list[Version], pointers: dict[str, int | None]
+) -> list[PartStatus]:
+    """Pair each part with its newest version and its published one (`pointers`, by chain)."""
+    by_chain = {version.chain: version for version in newest}
+    known = {version.id: version for version in newest}
+    missing = [found for found in pointers.values() if found is not None and found not in known]
+    if missing:
+        known |= {
+            v.id: v for v in db.session.scalars(select(Version).where(Version.id.in_(missing)))
+        }
+    return [
+        PartStatus(part, by_chain.get(part.chain), known.get(pointers.get(part.chain) or 0))
+        for part in parts
+    ]
+
+
+def article_parts(article: Article) -> list[PartStatus]:
+    """Return the front matter, review settings, outline and each reference of an article,
+    with the newest and the published version of each, whatever the number of references."""
+    references = db.session.scalars(
+        select(Reference).where(Reference.article_id == article.id).order_by(Reference.position)
+    ).all()
+    parts = [
+        part_chains.front_matter_part(article),
+        part_chains.settings_part(article),
+        part_chains.outline_part(article),
+        *(part_chains.reference_part(reference) for reference in references),
+    ]
+    newest = newest_in_chains(Version.article_id == article.id, Version.kind != Kind.WORDING.value)
+    versions = _with_authors(select(Version).join(newest, is_newest_in_chain(newest)))
+    # The article's and the references' pointers are on rows loaded above: no query each.
+    return _statuses(parts, versions, {part.chain: part.published_id() for part in parts})
+
+
+def _with_authors(query: Select) -> list[Version]:
+    """Run a query of versions, each with its author (the pages name them) in the same query."""
+    return list(
+        db.session.scalars(
+            query.options(joinedload(Version.author).lazyload(User.role_rows))
+        ).unique()
+    )
+
+
+def site_text_parts() -> list[PartStatus]:
+    """Return every site text (the standard ones, and each language's disclaimer that has a
+    row or a version) with its newest and published version."""
+    newest = newest_in_chains(Version.kind == Kind.SITE_TEXT.value)
+    versions = _with_authors(select(Version).join(newest, is_newest_in_chain(newest)))
+    rows = {row.key: row for row in db.session.scalars(select(SiteText))}
+    found = {version.site_text_key for version in versions} | set(rows)
+    others = sorted(
+        key
+        for key in found - set(part_rules.SITE_TEXT_KEYS)
+        if part_rules.site_text_key_problem(key) is None
+    )
+    parts = [part_chains.site_text_part(key) for key in (*part_rules.SITE_TEXT_KEYS, *others)]
+    # A site text's pointer is on its row, read above: ask the rows, not one query per part.
+    pointers = {
+        part.chain: getattr(rows.get(part.site_text_key), "published_version_id", None)
+        for part in parts
+    }
+    return _statuses(parts, versions, pointers)

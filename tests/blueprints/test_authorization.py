@@ -15,13 +15,14 @@ from urllib.parse import urlsplit
 import pytest
 from flask import url_for
 
+from reviewapp.domain import part_chains
 from reviewapp.domain.accounts import set_active
 from reviewapp.domain.comments import add_comment
 from reviewapp.domain.engine import transition
 from reviewapp.domain.signoffs import MEANINGS
 from reviewapp.domain.versions import latest_version
 from reviewapp.extensions import db
-from reviewapp.models import Section
+from reviewapp.models import Article, Reference, Section
 from reviewapp.rules.states import Action, Audience, Role
 from tests.conftest import TEST_PASSWORD, csrf_token, next_version
 
@@ -64,9 +65,13 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("public.article", "GET"): everyone(200),
     ("public.changelog", "GET"): everyone(200),
     ("public.editorial_policy", "GET"): everyone(200),
+    ("public.verify", "GET"): everyone(200),
     # Probes: no account needed (readyz is 503 because the test database is not migrated).
     ("ops.healthz", "GET"): everyone(200),
     ("ops.readyz", "GET"): everyone(503),
+    # The audit trail's signed checkpoints and their public key: anyone may check them.
+    ("transparency.checkpoints", "GET"): everyone(200),
+    ("transparency.public_key", "GET"): everyone(200),
     # Signing in and out (an empty sign-in form is a 400 for anyone)
     ("auth.sign_in", "GET"): everyone(200),
     ("auth.sign_in", "POST"): everyone(400),
@@ -83,11 +88,26 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("editor.act", "POST"): page(302, EDITOR),
     ("editor.comment", "POST"): page(302, EDITOR),
     ("editor.resolve", "POST"): page(302, EDITOR),
+    # Proposing the other parts of a page: contributors and editors alike
+    ("editor.propose_front_matter", "GET"): page(200, CONTRIBUTOR, EDITOR),
+    ("editor.propose_front_matter", "POST"): page(302, CONTRIBUTOR, EDITOR),
+    ("editor.propose_settings", "GET"): page(200, CONTRIBUTOR, EDITOR),
+    ("editor.propose_settings", "POST"): page(302, CONTRIBUTOR, EDITOR),
+    ("editor.propose_outline", "GET"): page(200, CONTRIBUTOR, EDITOR),
+    ("editor.propose_outline", "POST"): page(302, CONTRIBUTOR, EDITOR),
+    ("editor.propose_reference", "GET"): page(200, CONTRIBUTOR, EDITOR),
+    ("editor.propose_reference", "POST"): page(302, CONTRIBUTOR, EDITOR),
+    ("editor.propose_new_reference", "GET"): page(200, CONTRIBUTOR, EDITOR),
+    ("editor.propose_new_reference", "POST"): page(302, CONTRIBUTOR, EDITOR),
+    ("editor.site_texts", "GET"): page(200, CONTRIBUTOR, EDITOR),
+    ("editor.propose_site_text", "GET"): page(200, CONTRIBUTOR, EDITOR),
+    ("editor.propose_site_text", "POST"): page(302, CONTRIBUTOR, EDITOR),
     # Board pages: history for editors too; signing, objecting and the audit trail for the board
     ("board.home", "GET"): page(200, BOARD),
     ("board.version", "GET"): page(200, BOARD, EDITOR),
     ("board.article_history", "GET"): page(200, BOARD, EDITOR),
     ("board.section_history", "GET"): page(200, BOARD, EDITOR),
+    ("board.chain_history", "GET"): page(200, BOARD, EDITOR),
     ("board.diff", "GET"): page(200, BOARD, EDITOR),
     ("board.audit", "GET"): page(200, BOARD),
     ("board.audit_export", "GET"): page(200, BOARD),
@@ -113,6 +133,13 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("api.comments", "GET"): api(200, *ACCOUNTS),
     ("api.signoffs", "GET"): api(200, *ACCOUNTS),
     ("api.audit", "GET"): api(200, BOARD),
+    ("api.pending", "GET"): api(200, *ACCOUNTS),
+    ("api.pending_site_texts", "GET"): api(200, *ACCOUNTS),
+    ("api.front_matter_versions", "GET"): api(200, *ACCOUNTS),
+    ("api.settings_versions", "GET"): api(200, *ACCOUNTS),
+    ("api.outline_versions", "GET"): api(200, *ACCOUNTS),
+    ("api.reference_versions", "GET"): api(200, *ACCOUNTS),
+    ("api.site_text_versions", "GET"): api(200, *ACCOUNTS),
     # API: writing follows the workflow's roles
     ("api.submit", "POST"): api(201, CONTRIBUTOR),
     ("api.transition", "POST"): api(200, EDITOR),
@@ -120,6 +147,12 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("api.resolve", "POST"): api(200, EDITOR),
     ("api.sign", "POST"): api(201, BOARD),
     ("api.objection", "POST"): api(200, BOARD),
+    # API: proposing the other parts of a page, as on the pages
+    ("api.submit_front_matter", "POST"): api(201, CONTRIBUTOR, EDITOR),
+    ("api.submit_settings", "POST"): api(201, CONTRIBUTOR, EDITOR),
+    ("api.submit_outline", "POST"): api(201, CONTRIBUTOR, EDITOR),
+    ("api.submit_reference", "POST"): api(201, CONTRIBUTOR, EDITOR),
+    ("api.submit_site_text", "POST"): api(201, CONTRIBUTOR, EDITOR),
 }
 
 
@@ -146,6 +179,8 @@ class World:
     account: int
     to_deactivate: int
     to_reactivate: int
+    front_matter_chain: str
+    approved_hash: str  # of approved wording, which anyone can verify
 
 
 # endpoint → (URL values, form or JSON body for POST). Bodies are what a permitted account
@@ -167,13 +202,178 @@ def _edit_form(w: World) -> dict:
     }
 
 
+def _part(w: World, name: str, key: str = "") -> part_chains.Part:
+    """Return one part of the world's article (or a site text), as it is now."""
+    if name == "site_text":
+        return part_chains.site_text_part(key)
+    article = db.session.scalar(db.select(Article).where(Article.slug == w.slug))
+    if name == "reference":
+        reference = db.session.scalar(
+            db.select(Reference).where(Reference.article_id == article.id, Reference.key == key)
+        )
+        return part_chains.reference_part(reference)
+    return getattr(part_chains, f"{name}_part")(article)
+
+
+def _base_id(w: World, name: str, key: str = "") -> int | None:
+    """Return the newest version of a part when the request is made: what a form holds."""
+    # Read when the request is made: an earlier request may have proposed a version since.
+    db.session.expire_all()
+    newest = _part(w, name, key).newest()
+    return newest.id if newest is not None else None
+
+
+def _base(w: World, name: str, key: str = "") -> str:
+    found = _base_id(w, name, key)
+    return "" if found is None else str(found)
+
+
+def _section_keys(w: World) -> list[str]:
+    article = db.session.scalar(db.select(Article).where(Article.slug == w.slug))
+    return [section.key for section in part_chains.sections_of(article)]
+
+
+def _front_matter_form(w: World) -> dict:
+    return {
+        "title": "Quelle est la question, précisée ?",
+        "title_language": "",
+        "language": "fr",
+        "specialty": "oncology",
+        "authors-0-name": "Dr Author",
+        "authors-0-credentials": "MD, PhD",
+        "authors-0-disclosures": "None declared",
+        "authors-1-name": "",
+        "change_summary": "Titre précisé.",
+        "base_version_id": _base(w, "front_matter"),
+        "intent": "submit",
+    }
+
+
+def _settings_form(w: World) -> dict:
+    return {
+        "publication": "approved-only",
+        "required_signoffs": "1",
+        "review_interval_months": "6",
+        "change_summary": "Revue plus fréquente.",
+        "base_version_id": _base(w, "settings"),
+        "intent": "submit",
+    }
+
+
+def _outline_form(w: World) -> dict:
+    rows = {}
+    for index, key in enumerate(_section_keys(w)):
+        rows |= {
+            f"sections-{index}-key": key,
+            f"sections-{index}-keep": "keep",
+            f"sections-{index}-position": str(index + 1),
+            f"sections-{index}-level": "1" if key == "summary" else "2",
+        }
+    return rows | {
+        "new_key": "nouvelle-section",
+        "new_level": "2",
+        "change_summary": "Une section de plus.",
+        "base_version_id": _base(w, "outline"),
+        "intent": "submit",
+    }
+
+
+def _reference_form(w: World) -> dict:
+    return {
+        "kind": "guideline",
+        "title": "Reference title 0, 2nd edition",
+        "authors": "Smith J",
+        "year": "2024",
+        "change_summary": "Nouvelle édition.",
+        "base_version_id": _base(w, "reference", "ref-0"),
+        "intent": "submit",
+    }
+
+
+def _new_reference_form(w: World) -> dict:
+    return {
+        "key": "new-source",
+        "kind": "article",
+        "title": "A new source",
+        "authors": "Doe A",
+        "year": "2025",
+        "intent": "submit",
+    }
+
+
+def _site_text_form(w: World) -> dict:
+    return {
+        "text": "Des informations générales, pas un avis médical.",
+        "change_summary": "Plus court.",
+        "base_version_id": _base(w, "site_text", SITE_TEXT),
+        "intent": "submit",
+    }
+
+
+def _api_part(w: World, name: str, key: str = "") -> dict:
+    return {
+        "base_version_id": _base_id(w, name, key),
+        "provenance": "tool:drafter 1.0",
+        "change_summary": "Proposé par l'outil.",
+    }
+
+
+def _api_front_matter(w: World) -> dict:
+    return _api_part(w, "front_matter") | {
+        "title": "Quelle est la question, selon l'outil ?",
+        "title_language": "",
+        "language": "fr",
+        "specialty": "",
+        "authors": [{"name": "Dr Author", "credentials": "MD", "disclosures": "None declared"}],
+    }
+
+
+def _api_settings(w: World) -> dict:
+    return _api_part(w, "settings") | {
+        "publication": "approved-only",
+        "required_signoffs": 1,
+        "review_interval_months": 9,
+    }
+
+
+def _api_outline(w: World) -> dict:
+    # Every section is kept but the last one, which retires: unlike the page's proposal.
+    *kept, last = _section_keys(w)
+    return _api_part(w, "outline") | {
+        "sections": [{"key": key, "level": 1 if key == "summary" else 2} for key in kept],
+        "retired": [last],
+    }
+
+
+def _api_reference(w: World) -> dict:
+    return _api_part(w, "reference", "ref-1") | {
+        "kind": "guideline",
+        "title": "Reference title 1, by the tool",
+        "authors": "Smith J",
+        "year": 2021,
+        "publisher": "",
+        "url": "",
+        "doi": "10.1000/test.1",
+        "pmid": "",
+        "accessed": "",
+        "note": "",
+    }
+
+
+def _api_site_text(w: World) -> dict:
+    return _api_part(w, "site_text", API_SITE_TEXT) | {"text": "Pour les professionnels."}
+
+
 ROUTES: dict[str, Route] = {
     "public.index": (_no_values, None),
     "public.article": (lambda w: {"slug": w.slug}, None),
     "public.changelog": (lambda w: {"slug": w.slug}, None),
     "public.editorial_policy": (_no_values, None),
+    "public.verify": (lambda w: {"content_hash": w.approved_hash}, None),
     "ops.healthz": (_no_values, None),
     "ops.readyz": (_no_values, None),
+    "transparency.checkpoints": (_no_values, None),
+    "transparency.public_key": (_no_values, None),
     "auth.sign_in": (_no_values, lambda w: {}),
     "auth.sign_out": (_no_values, lambda w: {}),
     "auth.change_password": (
@@ -198,6 +398,13 @@ ROUTES: dict[str, Route] = {
         lambda w: {"body": "Quelle source ?"},
     ),
     "editor.resolve": (lambda w: {"comment_id": w.comment_for_page}, lambda w: {}),
+    "editor.propose_front_matter": (lambda w: {"slug": w.slug}, _front_matter_form),
+    "editor.propose_settings": (lambda w: {"slug": w.slug}, _settings_form),
+    "editor.propose_outline": (lambda w: {"slug": w.slug}, _outline_form),
+    "editor.propose_reference": (lambda w: {"slug": w.slug, "key": "ref-0"}, _reference_form),
+    "editor.propose_new_reference": (lambda w: {"slug": w.slug}, _new_reference_form),
+    "editor.site_texts": (_no_values, None),
+    "editor.propose_site_text": (lambda w: {"key": SITE_TEXT}, _site_text_form),
     "board.home": (_no_values, None),
     "board.version": (lambda w: {"version_id": w.under_review}, None),
     "board.article_history": (lambda w: {"slug": w.slug}, None),
@@ -205,6 +412,7 @@ ROUTES: dict[str, Route] = {
         lambda w: {"section_id": w.section_id, "audience": Audience.CLINICIAN.value},
         None,
     ),
+    "board.chain_history": (lambda w: {"chain": w.front_matter_chain}, None),
     "board.diff": (lambda w: {"from": w.parent, "to": w.under_review}, None),
     "board.audit": (_no_values, None),
     "board.audit_export": (lambda w: {"fmt": "csv"}, None),
@@ -264,6 +472,18 @@ ROUTES: dict[str, Route] = {
         lambda w: {"reason": "La posologie manque."},
     ),
     "api.audit": (_no_values, None),
+    "api.pending": (lambda w: {"slug": w.slug}, None),
+    "api.pending_site_texts": (_no_values, None),
+    "api.front_matter_versions": (lambda w: {"slug": w.slug}, None),
+    "api.submit_front_matter": (lambda w: {"slug": w.slug}, _api_front_matter),
+    "api.settings_versions": (lambda w: {"slug": w.slug}, None),
+    "api.submit_settings": (lambda w: {"slug": w.slug}, _api_settings),
+    "api.outline_versions": (lambda w: {"slug": w.slug}, None),
+    "api.submit_outline": (lambda w: {"slug": w.slug}, _api_outline),
+    "api.reference_versions": (lambda w: {"slug": w.slug, "key": "ref-1"}, None),
+    "api.submit_reference": (lambda w: {"slug": w.slug, "key": "ref-1"}, _api_reference),
+    "api.site_text_versions": (lambda w: {"key": API_SITE_TEXT}, None),
+    "api.submit_site_text": (lambda w: {"key": API_SITE_TEXT}, _api_site_text),
 }
 
 # Changing one's password (signing needs the old one) and signing out end the visit, so they
@@ -271,6 +491,8 @@ ROUTES: dict[str, Route] = {
 LAST = ("auth.sign_out", "POST")
 ENDS_VISIT = (("auth.change_password", "POST"), LAST)
 NEW_PASSWORD = "a new password, long enough"
+SITE_TEXT = "disclaimer.patient"
+API_SITE_TEXT = "disclaimer.clinician"
 
 
 def routed(app) -> set[tuple[str, str]]:
@@ -328,6 +550,8 @@ def build_world(make_article, make_user, contributor, editor) -> World:
         account=make_user(Role.CONTRIBUTOR).id,
         to_deactivate=make_user(Role.CONTRIBUTOR).id,
         to_reactivate=to_reactivate.id,
+        front_matter_chain=part_chains.front_matter_part(article).chain,
+        approved_hash=latest_version(sections["summary"], c).content_hash,
     )
     db.session.commit()
     return world

@@ -67,9 +67,13 @@ def test_sign_through_the_page_with_the_password(client, awaiting, member, post_
     assert "Board signatures (1 of 2 required)" in after
     assert "Pr Signe, MD</strong>, Medical Advisory Board member" in after
     assert "Sign as" not in after  # one signature per member
-    signoff = db.session.scalar(select(Signoff))
+    signoff = db.session.scalar(select(Signoff).where(Signoff.version_id == awaiting.id))
     assert signoff.content_hash == awaiting.content_hash
     assert signoff.printed_name == "Pr Signe, MD"
+
+
+def signatures_on(version: Version) -> int:
+    return db.session.scalar(select(func.count(Signoff.id)).where(Signoff.version_id == version.id))
 
 
 def test_wrong_password_keeps_the_choice_and_says_why(client, awaiting, member, post_form):
@@ -78,7 +82,7 @@ def test_wrong_password_keeps_the_choice_and_says_why(client, awaiting, member, 
     assert "Wrong password: the signature was not recorded." in response.text
     assert '<option selected value="Reviewed, no objection">' in response.text
     assert 'value="not it"' not in response.text  # a password is never echoed back
-    assert db.session.scalar(select(func.count(Signoff.id))) == 0
+    assert signatures_on(awaiting) == 0
     refused = db.session.scalar(
         select(AuditEvent).where(
             AuditEvent.action == "signoff.sign", AuditEvent.outcome == "refused"
@@ -122,7 +126,7 @@ def test_sign_without_csrf_is_refused(client, awaiting, member):
         data={"meaning": "Approved for publication", "password": TEST_PASSWORD},
     )
     assert response.status_code == 400
-    assert db.session.scalar(select(func.count(Signoff.id))) == 0
+    assert signatures_on(awaiting) == 0
 
 
 def test_history_timeline_and_diffs(client, make_article, contributor, member):
@@ -154,9 +158,11 @@ def test_history_timeline_and_diffs(client, make_article, contributor, member):
 
 def test_audit_page_filters_pages_and_downloads(client, make_article, member):
     make_article(approve="all")
+    # The four sections' wording, and the front matter, settings, outline and two references.
+    approvals = 4 + 5
     page = client.get("/board/audit?action=version.approve")
     assert page.status_code == 200
-    assert page.text.count("<code>version.approve</code>") == 4
+    assert page.text.count("<code>version.approve</code>") == approvals
     assert "<code>version.submit</code>" not in page.text
     by_article = client.get("/board/audit?article=test-article").text
     assert "version.start_review" in by_article
@@ -167,7 +173,7 @@ def test_audit_page_filters_pages_and_downloads(client, make_article, member):
             io.StringIO(client.get("/board/audit/export.csv?action=version.approve").text)
         )
     )
-    assert len(csv_rows) == 4
+    assert len(csv_rows) == approvals
     assert {row["action"] for row in csv_rows} == {"version.approve"}
     exported = json.loads(client.get("/board/audit/export.json").text)
     assert len(exported) == db.session.scalar(select(func.count(AuditEvent.id)))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from reviewapp.cli.demo import DEMO_ACCOUNTS, load_demo
 from reviewapp.domain.comments import can_comment, can_resolve
 from reviewapp.domain.engine import allowed_actions
+from reviewapp.domain.parts import can_propose
 from reviewapp.domain.signoffs import can_object, can_sign
 from reviewapp.domain.versions import can_submit
 from reviewapp.extensions import db
@@ -74,7 +75,10 @@ def test_every_offered_action_is_allowed_and_every_allowed_action_is_offered(
             assert offered_resolutions(html) == {
                 comment.id for comment in comments if can_resolve(user, comment)
             }, (email, version)
-            assert ("Submit a new version of this wording" in html) is can_submit(user)
+            if version.is_wording:
+                assert ("Submit a new version of this wording" in html) is can_submit(user)
+            else:
+                assert ("Propose a new version of this part" in html) is can_propose(user)
         else:
             assert review.status_code == 403
             assert not allowed_actions(user, version, among=REVIEW_ACTIONS)

@@ -7,21 +7,27 @@ from datetime import UTC
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from reviewapp.blueprints.board.forms import AuditFilterForm, ObjectForm, SignForm
 from reviewapp.cli.audit import EXPORT_FIELDS
-from reviewapp.domain import signatures
+from reviewapp.domain import part_chains, signatures
 from reviewapp.domain.errors import DomainError
+from reviewapp.domain.part_chains import Part
 from reviewapp.domain.signoffs import can_object, can_sign, object_to_version, sign_version
 from reviewapp.extensions import db
-from reviewapp.models import Article, Section, Version, VersionTransition
+from reviewapp.models import Article, Reference, Section, Version, VersionTransition
 from reviewapp.readmodels.history import (
     AuditFilters,
     audit_page,
     audit_query,
+    chain_timeline,
     timeline,
 )
-from reviewapp.rules.states import Audience, Role, State
+from reviewapp.readmodels.review_queue import article_parts, site_text_parts
+from reviewapp.rules import limits
+from reviewapp.rules import parts as part_rules
+from reviewapp.rules.states import Audience, Kind, Role, State
 from reviewapp.text.diffing import inline_html, side_by_side_html, summary, word_diff
 from reviewapp.text.markdown import CitationNumbering
 from reviewapp.text.spreadsheet import SafeDictWriter
@@ -37,46 +43,71 @@ EXPORT_LIMIT = 100_000
 @bp.get("/")
 @roles_required(Role.BOARD)
 def home():
-    """List the versions waiting for the board, and the articles to audit."""
+    """List the versions of every kind waiting for the board, and what there is to audit."""
     awaiting = db.session.execute(
-        select(Version, Section, Article)
-        .join(Section, Section.id == Version.section_id)
-        .join(Article, Article.id == Section.article_id)
+        select(Version, Article)
+        .outerjoin(Article, Article.id == Version.article_id)
         .where(Version.state == State.AWAITING_SIGNOFF.value)
-        .order_by(Version.state_changed_at)
+        # Wording names its section: loaded in the same query, not one query per row.
+        .options(joinedload(Version.section))
+        .order_by(Version.state_changed_at, Version.id)
     ).all()
-    signed = signatures.counting_signoffs([version.id for version, _, _ in awaiting])
+    signed = signatures.counting_signoffs([version.id for version, _ in awaiting])
     articles = db.session.scalars(select(Article).order_by(Article.title)).all()
     return render_template(
-        "board/home.html", awaiting=awaiting, signed=signed, articles=articles, wide=True
+        "board/home.html",
+        awaiting=[
+            (version, article, part_chains.required_signoffs(version))
+            for version, article in awaiting
+        ],
+        signed=signed,
+        articles=articles,
+        site_texts=[status for status in site_text_parts() if status.newest is not None],
+        wide=True,
     )
+
+
+def _history_url(version: Version) -> str:
+    if version.is_wording:
+        return url_for(
+            "board.section_history", section_id=version.section_id, audience=version.audience
+        )
+    return url_for("board.chain_history", chain=version.chain)
 
 
 def _version_page(
     version: Version, sign_form: SignForm, object_form: ObjectForm, status: int = 200
 ):
-    section = version.section
-    article = section.article
     approvals = db.session.scalars(
         select(VersionTransition)
         .where(VersionTransition.version_id == version.id)
         .order_by(VersionTransition.created_at)
     ).all()
-    entry = next(e for e in timeline(section, version.audience_enum) if e.version.id == version.id)
-    html = CitationNumbering().apply(version.body_html)
+    entry = next(e for e in chain_timeline(version.chain) if e.version.id == version.id)
+    parent = version.parent
+    changes = None
+    if parent is not None:
+        changes = _changes(parent, version)
     return (
         render_template(
             "board/version.html",
             version=version,
-            section=section,
-            article=article,
-            html=html,
+            section=version.section,
+            article=version.article,
+            html=CitationNumbering().apply(version.body_html),
             transitions=approvals,
             entry=entry,
             counted=signatures.quorum_count(version),
+            required=part_chains.required_signoffs(version),
             not_counted={
                 signoff.id for signoff in entry.signoffs if not signatures.counts(signoff, version)
             },
+            parent=parent,
+            changes=changes,
+            citing=part_chains.citing_sections(version.reference)
+            if version.kind_enum is Kind.REFERENCE
+            else [],
+            history_url=_history_url(version),
             can_sign=can_sign(current_user, version),
             can_object=can_object(current_user, version),
             sign_form=sign_form,
@@ -85,6 +116,18 @@ def _version_page(
         ),
         status,
     )
+
+
+def _changes(old: Version, new: Version) -> dict:
+    heading_changes = word_diff(old.heading, new.heading)
+    body_changes = word_diff(old.body, new.body)
+    return {
+        "heading_changed": any(change.op != "equal" for change in heading_changes),
+        "heading_inline": inline_html(heading_changes),
+        "body_inline": inline_html(body_changes),
+        "body_sides": side_by_side_html(body_changes),
+        "counts": summary(body_changes),
+    }
 
 
 @bp.get("/versions/<int:version_id>")
@@ -143,7 +186,11 @@ def article_history(slug: str):
         select(Section).where(Section.article_id == article.id).order_by(Section.position)
     ).all()
     return render_template(
-        "board/article_history.html", article=article, sections=sections, audiences=list(Audience)
+        "board/article_history.html",
+        article=article,
+        sections=sections,
+        audiences=list(Audience),
+        parts=article_parts(article),
     )
 
 
@@ -170,6 +217,60 @@ def section_history(section_id: int, audience: str):
     )
 
 
+def _part_of_chain_or_404(chain: str) -> Part:
+    """Return the part a chain name (as in `Version.chain`) is the chain of, or answer 404."""
+    pieces = chain.split(":")
+    missing = f"There is no part {chain!r}."
+    if pieces[0] == "site_text" and len(pieces) == 2:
+        if part_rules.site_text_key_problem(pieces[1]) is not None:
+            abort(404, missing)
+        return part_chains.site_text_part(pieces[1])
+    row_id = _chain_id(pieces[1]) if len(pieces) > 1 else None
+    if pieces[0] == "reference" and len(pieces) == 2 and row_id is not None:
+        reference = db.session.get(Reference, row_id)
+        if reference is not None:
+            return part_chains.reference_part(reference)
+    if pieces[0] == "article" and len(pieces) == 3 and row_id is not None:
+        article = db.session.get(Article, row_id)
+        build = {
+            Kind.FRONT_MATTER.value: part_chains.front_matter_part,
+            Kind.SETTINGS.value: part_chains.settings_part,
+            Kind.OUTLINE.value: part_chains.outline_part,
+        }.get(pieces[2])
+        if article is not None and build is not None:
+            return build(article)
+    abort(404, missing)
+
+
+def _chain_id(text: str) -> int | None:
+    # Digits only, within the id column's range: anything else names no row.
+    if text.isascii() and text.isdigit() and len(text) <= len(str(limits.MAX_ID)):
+        number = int(text)
+        return number if 1 <= number <= limits.MAX_ID else None
+    return None
+
+
+@bp.get("/chains/<chain>/history")
+@roles_required(*HISTORY_READERS)
+def chain_history(chain: str):
+    """Show the timeline of one part's versions: front matter, settings, outline, a reference
+    or a site text."""
+    if chain.startswith("section:"):
+        pieces = chain.split(":")
+        section_id = _chain_id(pieces[1]) if len(pieces) == 3 else None
+        if section_id is None:
+            abort(404, f"There is no part {chain!r}.")
+        return redirect(url_for("board.section_history", section_id=section_id, audience=pieces[2]))
+    part = _part_of_chain_or_404(chain)
+    return render_template(
+        "board/part_history.html",
+        part=part,
+        article=part.article,
+        entries=chain_timeline(part.chain),
+        wide=True,
+    )
+
+
 @bp.get("/diff")
 @roles_required(*HISTORY_READERS)
 def diff():
@@ -182,18 +283,18 @@ def diff():
     mode = request.args.get("mode", "inline")
     if mode not in ("inline", "side"):
         abort(400, "mode must be 'inline' or 'side'.")
-    heading_changes = word_diff(old.heading, new.heading)
-    body_changes = word_diff(old.body, new.body)
+    changes = _changes(old, new)
     return render_template(
         "board/diff.html",
         old=old,
         new=new,
         mode=mode,
-        heading_inline=inline_html(heading_changes),
-        body_inline=inline_html(body_changes),
-        body_sides=side_by_side_html(body_changes),
-        counts=summary(body_changes),
-        article=new.section.article,
+        heading_inline=changes["heading_inline"],
+        body_inline=changes["body_inline"],
+        body_sides=changes["body_sides"],
+        counts=changes["counts"],
+        article=new.article,
+        history_url=_history_url(new),
         wide=True,
     )
 

@@ -19,7 +19,8 @@ def _version_id(value: str | None) -> int | None:
     return None
 
 
-def _names_a_version(form: FlaskForm, field: HiddenField) -> None:
+def names_a_version(form: FlaskForm, field: HiddenField) -> None:
+    """Refuse a hidden field that holds anything but a version id."""
     # Only a page we made fills this field: any other value means the page is stale or forged.
     if field.data and _version_id(field.data) is None:
         raise ValidationError("Reload the page: the version it refers to is not valid.")
@@ -30,9 +31,9 @@ class EditForm(FlaskForm):
     body = TextAreaField("Wording (Markdown)", validators=[Length(max=limits.BODY)])
     change_summary = TextAreaField("Change summary", validators=[Length(max=limits.CHANGE_SUMMARY)])
     # The newest version when the contributor opened the form: the submission builds on it.
-    base_version = HiddenField(validators=[_names_a_version])
+    base_version = HiddenField(validators=[names_a_version])
     # The newest version shown as submitted in between, which the contributor may build on.
-    seen_version = HiddenField(validators=[_names_a_version])
+    seen_version = HiddenField(validators=[names_a_version])
     build_on_seen = BooleanField(validators=[Optional()])
 
     @staticmethod

@@ -289,19 +289,8 @@ def _buttons(version: Version) -> list[ActionButton]:
     return buttons
 
 
-def review_page(
-    version: Version,
-    *,
-    action_form: ActionForm | None = None,
-    comment_form: CommentForm | None = None,
-    status: int = 200,
-):
-    """Render the review screen of one version."""
-    section = version.section
-    article = section.article
-    audience = version.audience_enum
-    published_id = section.published_id(audience)
-    published = db.session.get(Version, published_id) if published_id else None
+def version_diffs(version: Version, published: Version | None) -> list[Diff]:
+    """Compare a version with the published one and with its parent (once if they are one)."""
     parent = version.parent
     diffs = []
     if published is not None and published.id != version.id:
@@ -318,9 +307,74 @@ def review_page(
                 version.body,
             )
         )
+    return diffs
+
+
+def diff_mode() -> str:
+    """Return how the page lays out its diffs: "inline" unless "side" was asked for."""
     mode = request.args.get("diff", "inline")
-    if mode not in DIFF_MODES:
-        mode = "inline"
+    return mode if mode in DIFF_MODES else "inline"
+
+
+def review_context(
+    version: Version,
+    *,
+    action_form: ActionForm | None = None,
+    comment_form: CommentForm | None = None,
+) -> dict:
+    """Gather what the review screen of any kind of version shows about its review."""
+    steps = db.session.scalars(
+        select(VersionTransition)
+        .where(VersionTransition.version_id == version.id)
+        .order_by(VersionTransition.created_at, VersionTransition.id)
+        .options(joinedload(VersionTransition.actor))
+    ).all()
+    reviewer = next(
+        (step.actor for step in reversed(steps) if step.action == Action.START_REVIEW.value), None
+    )
+    comments = db.session.scalars(
+        select(Comment)
+        .where(Comment.version_id == version.id)
+        .order_by(Comment.created_at, Comment.id)
+        .options(joinedload(Comment.author), joinedload(Comment.resolved_by))
+    ).all()
+    buttons = _buttons(version)
+    open_comments = unresolved_comments(version)
+    return {
+        "version": version,
+        "parent": version.parent,
+        "mode": diff_mode(),
+        "steps": steps,
+        "reviewer": reviewer,
+        "comments": [CommentView(c, can_resolve(current_user, c)) for c in comments],
+        "open_comments": open_comments,
+        "buttons": buttons,
+        "comment_actions": [b.label.lower() for b in buttons if b.comment_required],
+        "approve_blocked": bool(open_comments) and any(b.action is Action.APPROVE for b in buttons),
+        "can_comment": can_comment(current_user, version),
+        "is_editor": current_user.has_role(Role.EDITOR),
+        "is_author": version.author_id is not None and version.author_id == current_user.id,
+        "action_form": action_form or ActionForm(),
+        "comment_form": comment_form or CommentForm(),
+        "confirm": ConfirmForm(),
+        "wide": True,
+    }
+
+
+def review_page(
+    version: Version,
+    *,
+    action_form: ActionForm | None = None,
+    comment_form: CommentForm | None = None,
+    status: int = 200,
+):
+    """Render the review screen of one wording version."""
+    section = version.section
+    article = section.article
+    audience = version.audience_enum
+    published_id = section.published_id(audience)
+    published = db.session.get(Version, published_id) if published_id else None
+    diffs = version_diffs(version, published)
 
     numbering = markdown.CitationNumbering()
     html = numbering.apply(version.body_html)
@@ -347,58 +401,24 @@ def review_page(
                 moved_to.body,
             )
 
-    steps = db.session.scalars(
-        select(VersionTransition)
-        .where(VersionTransition.version_id == version.id)
-        .order_by(VersionTransition.created_at, VersionTransition.id)
-        .options(joinedload(VersionTransition.actor))
-    ).all()
-    reviewer = next(
-        (step.actor for step in reversed(steps) if step.action == Action.START_REVIEW.value), None
-    )
-    comments = db.session.scalars(
-        select(Comment)
-        .where(Comment.version_id == version.id)
-        .order_by(Comment.created_at, Comment.id)
-        .options(joinedload(Comment.author), joinedload(Comment.resolved_by))
-    ).all()
-    newest = latest_version(section, audience)
-    buttons = _buttons(version)
-    open_comments = unresolved_comments(version)
+    context = review_context(version, action_form=action_form, comment_form=comment_form)
     return (
         render_template(
             "editor/version.html",
-            version=version,
             section=section,
             article=article,
             audience=audience,
             html=html,
-            parent=parent,
             published=published,
-            newest=newest,
+            newest=latest_version(section, audience),
             diffs=diffs,
-            mode=mode,
             references=references,
             readability=_readability(article, audience, version.body_html),
             stale=stale,
             source=source,
             clinician_change=clinician_change,
-            steps=steps,
-            reviewer=reviewer,
-            comments=[CommentView(c, can_resolve(current_user, c)) for c in comments],
-            open_comments=open_comments,
-            buttons=buttons,
-            comment_actions=[b.label.lower() for b in buttons if b.comment_required],
-            approve_blocked=bool(open_comments)
-            and any(b.action is Action.APPROVE for b in buttons),
-            can_comment=can_comment(current_user, version),
             can_edit=can_submit(current_user),
-            is_editor=current_user.has_role(Role.EDITOR),
-            is_author=version.author_id == current_user.id,
-            action_form=action_form or ActionForm(),
-            comment_form=comment_form or CommentForm(),
-            confirm=ConfirmForm(),
-            wide=True,
+            **context,
         ),
         status,
     )

@@ -1,18 +1,39 @@
 """Contributor and editor pages: the review queue, editing, the review screen."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from reviewapp.blueprints.editor import pages
+from reviewapp.blueprints.editor import pages, part_pages
 from reviewapp.blueprints.editor.forms import ActionForm, CommentForm, ConfirmForm, EditForm
+from reviewapp.blueprints.editor.part_forms import (
+    FrontMatterForm,
+    NewReferenceForm,
+    OutlineForm,
+    PartForm,
+    ReferenceForm,
+    SettingsForm,
+    SiteTextForm,
+    SiteTextKeyForm,
+)
+from reviewapp.domain import part_chains
 from reviewapp.domain.comments import add_comment, resolve_comment
 from reviewapp.domain.engine import transition
 from reviewapp.domain.errors import DomainError
+from reviewapp.domain.parts import can_propose, new_reference, submit_part
 from reviewapp.domain.versions import HUMAN, can_submit, submit_version
 from reviewapp.extensions import db
-from reviewapp.models import Article, Comment, Section, Version
-from reviewapp.readmodels.review_queue import article_overview, queue_for
+from reviewapp.models import Article, Comment, Reference, Section, Version
+from reviewapp.readmodels.review_queue import (
+    article_overview,
+    article_parts,
+    queue_for,
+    site_text_parts,
+)
+from reviewapp.rules import parts as part_rules
 from reviewapp.rules.states import Action, Audience, Role, State
 from reviewapp.web.access import get_or_404, roles_required
 from reviewapp.web.errors import audit_refusal, show_refusal
@@ -75,9 +96,13 @@ def overview(slug: str):
     return render_template(
         "editor/overview.html",
         overview=article_overview(article),
+        parts=article_parts(article),
         article=article,
         audiences=list(Audience),
         can_edit=can_submit(current_user),
+        can_propose=can_propose(current_user),
+        propose_url=part_pages.propose_url,
+        history_url=part_pages.history_url,
         is_editor=current_user.has_role(Role.EDITOR),
         State=State,
         wide=True,
@@ -136,8 +161,14 @@ def preview(slug: str, key: str, audience: str):
 @bp.get("/versions/<int:version_id>")
 @roles_required(*READERS)
 def version(version_id: int):
-    """Show a version for review: wording, diffs, references, comments and actions."""
-    return pages.review_page(get_or_404(Version, version_id, "version"))
+    """Show a version for review: its text or values, diffs, comments and actions."""
+    return _review_page(get_or_404(Version, version_id, "version"))
+
+
+def _review_page(found: Version, **forms_and_status):
+    if found.is_wording:
+        return pages.review_page(found, **forms_and_status)
+    return part_pages.part_review_page(found, **forms_and_status)
 
 
 @bp.post("/versions/<int:version_id>/actions")
@@ -147,14 +178,14 @@ def act(version_id: int):
     found = get_or_404(Version, version_id, "version")
     form = ActionForm()
     if not form.validate():
-        return pages.review_page(found, action_form=form, status=422)
+        return _review_page(found, action_form=form, status=422)
     action = Action(form.action.data)
     try:
         moved = transition(current_user, found, action, form.comment.data or "")
     except DomainError as error:
         show_refusal(error, form)
         found = db.session.get(Version, version_id)
-        return pages.review_page(found, action_form=form, status=error.status)
+        return _review_page(found, action_form=form, status=error.status)
     db.session.commit()
     flash(
         DONE_MESSAGES[action].format(number=moved.number, state=moved.workflow_state.label), "info"
@@ -169,13 +200,13 @@ def comment(version_id: int):
     found = get_or_404(Version, version_id, "version")
     form = CommentForm()
     if not form.validate():
-        return pages.review_page(found, comment_form=form, status=422)
+        return _review_page(found, comment_form=form, status=422)
     try:
         added = add_comment(current_user, found, form.body.data or "")
     except DomainError as error:
         show_refusal(error, form)
         found = db.session.get(Version, version_id)
-        return pages.review_page(found, comment_form=form, status=error.status)
+        return _review_page(found, comment_form=form, status=error.status)
     db.session.commit()
     flash("Comment added.", "info")
     return redirect(url_for("editor.version", version_id=version_id, _anchor=f"comment-{added.id}"))
@@ -194,3 +225,164 @@ def resolve(comment_id: int):
     return redirect(
         url_for("editor.version", version_id=found.version_id, _anchor=f"comment-{found.id}")
     )
+
+
+# --- Proposing the parts of a page besides wording ------------------------------------------
+
+
+def _may_propose() -> None:
+    if not can_propose(current_user):
+        abort(403, "Only contributors and medical editors can propose a change.")
+
+
+def _propose(part: part_chains.Part, form: PartForm, payload: Callable[[], dict[str, Any]]):
+    """Show, preview or submit a proposal form for an existing part."""
+    _may_propose()
+    proposal = part_pages.proposal_for(part)
+    if not form.is_submitted():
+        return part_pages.propose_page(proposal, part_pages.start(form, part))
+    if not form.validate():
+        return part_pages.propose_page(proposal, form, status=422)
+    values = payload()
+    if pages.intent() == "preview":
+        return part_pages.propose_page(proposal, form, payload=values, previewed=True)
+    try:
+        version = submit_part(
+            current_user,
+            part,
+            values,
+            base_version_id=form.base_id(),
+            change_summary=form.change_summary.data or "",
+            provenance=HUMAN,
+        )
+    except DomainError as error:
+        audit_refusal(error)
+        part_pages.mark_field(form, error)
+        return part_pages.propose_page(
+            proposal, form, payload=values, error=error, status=error.status
+        )
+    db.session.commit()
+    flash(f"Submitted version {version.number} of the {part.kind.label} for review.", "info")
+    return redirect(url_for("editor.version", version_id=version.id))
+
+
+def _reference_or_404(article: Article, key: str) -> Reference:
+    reference = db.session.scalar(
+        select(Reference).where(Reference.article_id == article.id, Reference.key == key)
+    )
+    if reference is None:
+        abort(404, f"The article {article.slug} has no reference {key}.")
+    return reference
+
+
+@bp.route("/articles/<slug>/front-matter", methods=["GET", "POST"])
+@roles_required(*READERS)
+def propose_front_matter(slug: str):
+    """Propose a version of an article's title, language, specialty and authors."""
+    form = FrontMatterForm()
+    if form.is_submitted():
+        form.add_blank_rows()
+    return _propose(part_chains.front_matter_part(_article_or_404(slug)), form, form.payload)
+
+
+@bp.route("/articles/<slug>/settings", methods=["GET", "POST"])
+@roles_required(*READERS)
+def propose_settings(slug: str):
+    """Propose a version of an article's review settings."""
+    form = SettingsForm()
+    return _propose(part_chains.settings_part(_article_or_404(slug)), form, form.payload)
+
+
+@bp.route("/articles/<slug>/outline", methods=["GET", "POST"])
+@roles_required(*READERS)
+def propose_outline(slug: str):
+    """Propose a version of an article's outline: order, levels, new and retired sections."""
+    form = OutlineForm()
+    return _propose(part_chains.outline_part(_article_or_404(slug)), form, form.payload)
+
+
+@bp.route("/articles/<slug>/references/<key>", methods=["GET", "POST"])
+@roles_required(*READERS)
+def propose_reference(slug: str, key: str):
+    """Propose a version of one reference of an article."""
+    article = _article_or_404(slug)
+    reference = _reference_or_404(article, key)
+    form = ReferenceForm()
+    return _propose(part_chains.reference_part(reference), form, lambda: form.payload(key))
+
+
+@bp.route("/articles/<slug>/new-reference", methods=["GET", "POST"])
+@roles_required(*READERS)
+def propose_new_reference(slug: str):
+    """Propose a reference the article does not have yet."""
+    _may_propose()
+    article = _article_or_404(slug)
+    proposal = part_pages.new_reference_proposal(article)
+    form = NewReferenceForm()
+    if not form.is_submitted():
+        form.kind.data = "article"
+        return part_pages.propose_page(proposal, form)
+    if not form.validate():
+        return part_pages.propose_page(proposal, form, status=422)
+    key = (form.key.data or "").strip()
+    values = form.payload(key)
+    if pages.intent() == "preview":
+        return part_pages.propose_page(proposal, form, payload=values, previewed=True)
+    try:
+        reference = new_reference(current_user, article, key)
+        version = submit_part(
+            current_user,
+            part_chains.reference_part(reference),
+            values,
+            base_version_id=None,
+            change_summary=form.change_summary.data or "",
+            provenance=HUMAN,
+        )
+    except DomainError as error:
+        audit_refusal(error)
+        part_pages.mark_field(form, error)
+        return part_pages.propose_page(
+            proposal, form, payload=values, error=error, status=error.status
+        )
+    db.session.commit()
+    flash(f"Submitted reference {key} for review.", "info")
+    return redirect(url_for("editor.version", version_id=version.id))
+
+
+@bp.get("/site-texts")
+@roles_required(*READERS)
+def site_texts():
+    """List the site's texts with their newest and published versions; open one by its key."""
+    form = SiteTextKeyForm(request.args)
+    status = 200
+    if "key" in request.args:
+        key = (form.key.data or "").strip()
+        problem = part_rules.site_text_key_problem(key)
+        if problem is None:
+            return redirect(url_for("editor.propose_site_text", key=key))
+        form.key.errors = [problem]
+        status = 422
+    return (
+        render_template(
+            "editor/site_texts.html",
+            texts=site_text_parts(),
+            form=form,
+            can_propose=can_propose(current_user),
+            propose_url=part_pages.propose_url,
+            history_url=part_pages.history_url,
+            is_editor=current_user.has_role(Role.EDITOR),
+            wide=True,
+        ),
+        status,
+    )
+
+
+@bp.route("/site-texts/<key>", methods=["GET", "POST"])
+@roles_required(*READERS)
+def propose_site_text(key: str):
+    """Propose a version of one site text: a disclaimer or the editorial policy."""
+    problem = part_rules.site_text_key_problem(key)
+    if problem is not None:
+        abort(404, problem)
+    form = SiteTextForm()
+    return _propose(part_chains.site_text_part(key), form, lambda: form.payload(key))
