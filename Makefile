@@ -28,12 +28,15 @@ $(NPM_STAMP): package.json package-lock.json
 		echo "npm not found: the accessibility and HTML checks will skip (fail under REQUIRE_BROWSER=1)"; \
 	fi
 
-# Debian's Chromium (and Java for the Nu checker) when missing: only as root with apt, and a
-# failed install never stops the build; the browser tests then skip, or fail under REQUIRE_BROWSER=1.
+# Debian's Chromium (and Java for the Nu checker), and the Pango and HarfBuzz libraries
+# WeasyPrint renders signed records with, when missing: only as root with apt, and a failed
+# install never stops the build; those tests then skip, or fail under REQUIRE_BROWSER=1.
 browser-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing=" chromium fonts-liberation"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	ldconfig -p | grep -q 'libpangoft2-1.0.so.0 ' || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	ldconfig -p | grep -q 'libharfbuzz-subset.so.0 ' || missing="$$missing libharfbuzz-subset0"; \
 	if [ -z "$$missing" ]; then \
 		true; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

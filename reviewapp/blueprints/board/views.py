@@ -25,14 +25,17 @@ from reviewapp.readmodels.history import (
     timeline,
 )
 from reviewapp.readmodels.review_queue import article_parts, site_text_parts
+from reviewapp.readmodels.signed_record import signed_record
 from reviewapp.rules import limits
 from reviewapp.rules import parts as part_rules
+from reviewapp.rules.clock import utcnow
 from reviewapp.rules.states import Audience, Kind, Role, State
 from reviewapp.text.diffing import inline_html, side_by_side_html, summary, word_diff
 from reviewapp.text.markdown import CitationNumbering
 from reviewapp.text.spreadsheet import SafeDictWriter
 from reviewapp.web.access import get_or_404, query_id, roles_required
 from reviewapp.web.errors import show_refusal
+from reviewapp.web.pdf import PdfUnavailable, html_to_pdf
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 AUDITORS = (Role.BOARD,)
@@ -136,6 +139,24 @@ def version(version_id: int):
     """Show one version with its approvals and signatures, and the sign-off form."""
     found = get_or_404(Version, version_id, "version")
     return _version_page(found, SignForm(), ObjectForm())
+
+
+@bp.get("/versions/<int:version_id>/record.pdf")
+@roles_required(*AUDITORS)
+def signed_record_pdf(version_id: int):
+    """The version's signed record as a PDF: what was signed, by whom, when, and its trail."""
+    found = get_or_404(Version, version_id, "version")
+    html = render_template("board/record.html", record=signed_record(found), produced=utcnow())
+    try:
+        pdf = html_to_pdf(html)
+    except PdfUnavailable as error:
+        abort(503, str(error))
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="signed-record-version-{found.id}.pdf"'
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/versions/<int:version_id>/sign")
