@@ -179,7 +179,7 @@ class NewFrontMatterVersionSchema(NewPartVersionSchema):
     specialty = text(
         SPECIALTY,
         required=True,
-        metadata={"description": "A declared interest in it means recusal; '' for none."},
+        metadata={"description": "The article's medical specialty, e.g. oncology; '' for none."},
     )
     authors = fields.List(
         fields.Nested(NewAuthorSchema),
