@@ -62,10 +62,11 @@ run: demo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # gunicorn loads wsgi.py: the production configuration unless REVIEWAPP_CONFIG names another,
-# and production needs SECRET_KEY and DATABASE_URL of its own (README, Configuration).
+# and production needs SECRET_KEY, DATABASE_URL and AUDIT_SIGNING_KEY_FILE of its own (README,
+# Production).
 serve: install
-	@if [ "$${REVIEWAPP_CONFIG:-production}" = production ] && { [ -z "$$SECRET_KEY" ] || [ -z "$$DATABASE_URL" ]; }; then \
-		echo "make serve runs the production configuration: export SECRET_KEY and DATABASE_URL first (README, Production)" >&2; \
+	@if [ "$${REVIEWAPP_CONFIG:-production}" = production ] && { [ -z "$$SECRET_KEY" ] || [ -z "$$DATABASE_URL" ] || [ -z "$$AUDIT_SIGNING_KEY_FILE" ]; }; then \
+		echo "make serve runs the production configuration: export SECRET_KEY, DATABASE_URL and AUDIT_SIGNING_KEY_FILE first (README, Production)" >&2; \
 		exit 1; \
 	fi
 	mkdir -p instance

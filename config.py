@@ -14,6 +14,7 @@ DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"
 TESTING_SECRET_KEY = "testing-only"
 BUILT_IN_SECRET_KEYS = frozenset({DEVELOPMENT_SECRET_KEY, TESTING_SECRET_KEY})
 NEW_SECRET_KEY = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+NEW_AUDIT_SIGNING_KEY = "AUDIT_SIGNING_KEY_FILE=FILE flask audit keygen"
 
 
 def _env_int(name: str, default: int) -> int:
@@ -68,6 +69,13 @@ class Config:
     # How many reverse proxies in front set X-Forwarded-For/-Proto; 0 trusts none of them.
     PROXY_FIX_X_FOR = _env_int("PROXY_FIX_X_FOR", 0)
     PASSWORD_HASH_METHOD = "scrypt"
+    # The Ed25519 key that signs audit checkpoints lives in this file, outside the database:
+    # whoever can write the database cannot sign. Development and the tests create it on
+    # first use; production must be given one made by `flask audit keygen`.
+    AUDIT_SIGNING_KEY_FILE = FromEnvironment(
+        "AUDIT_SIGNING_KEY_FILE", str(INSTANCE_DIR / "audit-signing-key.pem")
+    )
+    AUDIT_SIGNING_KEY_CREATE = True
     # Only development and testing may sign sessions with a key published in this file.
     allows_built_in_secret_key = False
 
@@ -110,15 +118,20 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production: refuses to start without DATABASE_URL, or without a SECRET_KEY of its own."""
+    """Production: refuses to start without DATABASE_URL, a SECRET_KEY of its own, or the file
+    of the key that signs audit checkpoints."""
 
     SECRET_KEY = FromEnvironment("SECRET_KEY")
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    AUDIT_SIGNING_KEY_FILE = FromEnvironment("AUDIT_SIGNING_KEY_FILE")
+    # A key made on the fly would sign checkpoints nobody kept the public key of.
+    AUDIT_SIGNING_KEY_CREATE = False
 
     @classmethod
     def check(cls, settings: Mapping[str, Any]) -> None:
-        """Refuse to run with development defaults: the SQLite file, a published session key."""
+        """Refuse to run with development defaults: the SQLite file, a published session key, a
+        checkpoint signing key made on the fly."""
         given = {
             "SECRET_KEY": settings.get("SECRET_KEY"),
             "DATABASE_URL": os.environ.get("DATABASE_URL"),
@@ -129,6 +142,12 @@ class ProductionConfig(Config):
                 "Production configuration needs these environment variables: " + ", ".join(missing)
             )
         super().check(settings)
+        if not str(settings.get("AUDIT_SIGNING_KEY_FILE") or "").strip():
+            raise RuntimeError(
+                f"{cls.__name__} needs the AUDIT_SIGNING_KEY_FILE environment variable: the path "
+                f"of the private key that signs audit checkpoints, kept outside the database and "
+                f"readable by the app only. Create the file once with {NEW_AUDIT_SIGNING_KEY}"
+            )
 
 
 CONFIGS = {

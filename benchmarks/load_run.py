@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _setup import summarise, table  # noqa: E402
 
+from reviewapp.domain.checkpoints import create_key_file  # noqa: E402
 from reviewapp.rules.hashing import content_hash  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/reviewapp_load"
@@ -64,8 +65,12 @@ def free_port() -> int:
 
 
 def server_environment(database_url: str) -> dict[str, str]:
-    """Return the environment of the production configuration on `database_url`."""
+    """Return the environment of the production configuration on `database_url`, with a
+    checkpoint signing key of its own (production never makes one)."""
+    key_file = Path(tempfile.mkdtemp(prefix="load-run-key-")) / "audit-signing-key.pem"
+    create_key_file(key_file)
     return {
+        "AUDIT_SIGNING_KEY_FILE": str(key_file),
         **os.environ,
         "FLASK_APP": "reviewapp",
         "REVIEWAPP_CONFIG": "production",

@@ -19,6 +19,8 @@ export REVIEWAPP_CONFIG=production
 export SECRET_KEY=benchmark-only
 export SESSION_COOKIE_SECURE=0
 export DATABASE_URL=${BENCH_DATABASE_URL:-sqlite:///$workdir/bench.sqlite}
+export AUDIT_SIGNING_KEY_FILE=$workdir/audit-signing-key.pem
+.venv/bin/flask audit keygen >/dev/null 2>&1
 .venv/bin/flask db upgrade >/dev/null 2>&1
 .venv/bin/flask demo >/dev/null
 

@@ -50,6 +50,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     from reviewapp.blueprints.editor import views as editor_views
     from reviewapp.blueprints.ops import views as ops_views
     from reviewapp.blueprints.public import views as public_views
+    from reviewapp.blueprints.transparency import views as transparency_views
 
     app.register_blueprint(public_views.bp)
     app.register_blueprint(ops_views.bp)
@@ -57,6 +58,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.register_blueprint(editor_views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(board_views.bp)
+    app.register_blueprint(transparency_views.bp)
     # The API authenticates each request with a bearer token, never with the session cookie.
     csrf.exempt(api_views.bp)
     api.register_blueprint(api_views.bp)

@@ -1,4 +1,5 @@
-"""`flask audit`: verify the hash chain and export the trail."""
+"""`flask audit`: verify the hash chain against its signed checkpoints, sign one, export the
+trail, and create the signing key."""
 
 import json
 import sys
@@ -8,33 +9,146 @@ from pathlib import Path
 import click
 from sqlalchemy import func, select
 
-from reviewapp.domain.audit import event_batches, verify_chain
+from reviewapp.domain.audit import event_batches
+from reviewapp.domain.checkpoints import (
+    SavedCopyUnreadable,
+    SigningKeyUnavailable,
+    Verification,
+    create_key_file,
+    key_file,
+    key_id,
+    public_key_pem,
+    read_saved_copy,
+    record_checkpoint,
+    verify_trail,
+)
 from reviewapp.extensions import db
 from reviewapp.models import AuditEvent
 from reviewapp.rules.limits import MAX_ID
 from reviewapp.text.spreadsheet import SafeDictWriter
 
-audit_cli = click.Group("audit", help="Verify and export the audit trail.")
+audit_cli = click.Group("audit", help="Verify, checkpoint and export the audit trail.")
 EXPORT_FIELDS = [column.name for column in AuditEvent.__table__.columns]
 
 
 @audit_cli.command("verify")
-def verify_command() -> None:
-    """Walk the hash chain from the first event and name the first broken one."""
+@click.option(
+    "--checkpoints",
+    "saved_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A saved copy of /transparency/checkpoints to check the trail against too.",
+)
+def verify_command(saved_file: Path | None) -> None:
+    """Walk the hash chain from the first event and check it against the signed checkpoints.
+
+    Names the first broken event, and every checkpoint the trail no longer matches: one whose
+    signature fails, or whose event is gone or hashes differently (a rewritten or cut trail).
+    With --checkpoints FILE, the checkpoints saved there are checked too, with the public key
+    saved beside them: that also catches a trail emptied together with its checkpoints.
+    """
+    saved = None
+    if saved_file is not None:
+        try:
+            saved = read_saved_copy(saved_file.read_text(encoding="utf-8"))
+        except (SavedCopyUnreadable, UnicodeDecodeError) as error:
+            raise click.ClickException(f"Cannot check against {saved_file}: {error}.") from error
     total = db.session.scalar(select(func.count(AuditEvent.id)))
     started = time.perf_counter()
-    with click.progressbar(length=total, label="Verifying", file=sys.stderr) as bar:
-        checked, broken = verify_chain(progress=bar.update)
+    try:
+        with click.progressbar(length=total, label="Verifying", file=sys.stderr) as bar:
+            verification = verify_trail(progress=bar.update, saved=saved)
+    except SigningKeyUnavailable as error:
+        raise click.ClickException(str(error)) from error
     elapsed = time.perf_counter() - started
+    checked = verification.walk.checked
     rate = checked / elapsed if elapsed > 0 else float(checked)
-    if broken is not None:
-        raise click.ClickException(
+    failures = [problem.message for problem in verification.problems]
+    if (broken := verification.broken) is not None:
+        failures.insert(
+            0,
             f"Audit chain broken at event {broken.event_id}: {broken.reason}. "
-            f"{checked} events before it are intact."
+            f"{checked} events before it are intact.",
         )
+    if failures:
+        raise click.ClickException("\n".join(failures))
     click.echo(
         f"Audit chain intact: {checked} events verified in {elapsed:.2f} s ({rate:,.0f} events/s)."
     )
+    for line in checkpoint_summary(verification):
+        click.echo(line)
+
+
+def checkpoint_summary(verification: Verification) -> list[str]:
+    """Say what the checkpoints vouched for, once every one of them held."""
+    lines = []
+    if verification.stored:
+        newest = verification.stored[-1]
+        unvouched = verification.walk.checked - newest.event_count
+        lines.append(
+            f"Checkpoints intact: {len(verification.stored)} signatures verified with key "
+            f"{verification.key_id[:16]}…; the newest, checkpoint {newest.id}, vouches for "
+            f"event {newest.event_id} ({newest.event_count} events)"
+            + (f", and {unvouched} newer events rest on their hashes alone." if unvouched else ".")
+        )
+    else:
+        lines.append(
+            "No checkpoints yet: the trail rests on its own hashes alone "
+            "(`flask audit checkpoint` signs one)."
+        )
+    if verification.saved_key_id is not None:
+        lines.append(
+            f"Saved copy intact: {len(verification.saved)} checkpoints verified with its key "
+            f"{verification.saved_key_id[:16]}…, each present in the database."
+        )
+    return lines
+
+
+@audit_cli.command("checkpoint")
+def checkpoint_command() -> None:
+    """Sign the chain's head now, as every publication does."""
+    try:
+        checkpoint = record_checkpoint()
+    except SigningKeyUnavailable as error:
+        raise click.ClickException(str(error)) from error
+    if checkpoint is None:
+        raise click.ClickException("The audit trail is empty: there is nothing to sign yet.")
+    db.session.commit()
+    click.echo(
+        f"Checkpoint {checkpoint.id} signed: event {checkpoint.event_id} "
+        f"({checkpoint.event_count} events), key {checkpoint.key_id[:16]}…."
+    )
+
+
+@audit_cli.command("keygen")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to create; AUDIT_SIGNING_KEY_FILE by default.",
+)
+def keygen_command(output: Path | None) -> None:
+    """Create the Ed25519 key that signs checkpoints, readable by its owner only.
+
+    Never replaces a file: checkpoints signed with the key it holds could no longer be checked.
+    Prints the public key, which /transparency/public-key publishes too.
+    """
+    path = output or key_file()
+    try:
+        key = create_key_file(path)
+    except FileExistsError as error:
+        raise click.ClickException(
+            f"{path} exists already, and a signing key is never replaced: checkpoints signed "
+            f"with it could no longer be checked. Name another file with --output."
+        ) from error
+    except OSError as error:
+        raise click.ClickException(f"Cannot create {path}: {error.strerror}.") from error
+    click.echo(
+        f"Created {path} (mode 600), key id {key_id(key.public_key())}. Keep a copy somewhere "
+        f"safe, and set AUDIT_SIGNING_KEY_FILE={path} on every server.",
+        err=True,
+    )
+    click.echo(public_key_pem(key.public_key()), nl=False)
 
 
 @audit_cli.command("export")

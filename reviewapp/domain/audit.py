@@ -2,12 +2,13 @@
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from json.encoder import encode_basestring  # json.dumps' escaper (C), ensure_ascii=False
 from typing import Any
 
-from sqlalchemy import Row, select, text
+from sqlalchemy import DateTime, Row, select, text, type_coerce
 
 from reviewapp.domain.errors import DomainError
 from reviewapp.extensions import db
@@ -23,23 +24,61 @@ def _canonical(value: dict[str, Any]) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+def _event_text(
+    action: str,
+    actor_id: int | None,
+    actor_label: str,
+    after: str,
+    article_id: int | None,
+    before: str,
+    message: str,
+    occurred_at: str,
+    outcome: str,
+    prev_hash: str,
+    target_id: int | None,
+    target_type: str,
+    escape: Callable[[str], str] = encode_basestring,
+) -> str:
+    """Return the text an event's hash is taken over.
+
+    It is what `_canonical` makes of the fields (keys sorted, no spaces, strings escaped by
+    the function json.dumps itself uses), spelled out so that hashing an event costs one
+    string build: the same bytes as ever, so every stored hash still verifies.
+    """
+    return (
+        f'{{"action":{escape(action)},'
+        f'"actor_id":{"null" if actor_id is None else actor_id},'
+        f'"actor_label":{escape(actor_label)},'
+        f'"after":{escape(after)},'
+        f'"article_id":{"null" if article_id is None else article_id},'
+        f'"before":{escape(before)},'
+        f'"message":{escape(message)},'
+        f'"occurred_at":{escape(occurred_at)},'
+        f'"outcome":{escape(outcome)},'
+        f'"prev_hash":{escape(prev_hash)},'
+        f'"target_id":{"null" if target_id is None else target_id},'
+        f'"target_type":{escape(target_type)}}}'
+    )
+
+
 def event_hash(event: AuditEvent) -> str:
     """Return the SHA-256 of an event's recorded fields and the hash of the event before it."""
-    fields = {
-        "occurred_at": event.occurred_at.isoformat(),
-        "actor_id": event.actor_id,
-        "actor_label": event.actor_label,
-        "action": event.action,
-        "outcome": event.outcome,
-        "target_type": event.target_type,
-        "target_id": event.target_id,
-        "article_id": event.article_id,
-        "before": event.before,
-        "after": event.after,
-        "message": event.message,
-        "prev_hash": event.prev_hash,
-    }
-    return hashlib.sha256(_canonical(fields).encode()).hexdigest()
+    # occurred_at is aware UTC here: its isoformat() ends "+00:00", as the walk spells it.
+    text = _event_text(
+        event.action,
+        event.actor_id,
+        event.actor_label,
+        event.after,
+        event.article_id,
+        event.before,
+        event.message,
+        event.occurred_at.isoformat(),
+        event.outcome,
+        event.prev_hash,
+        event.target_id,
+        event.target_type,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # Any constant: it names the one PostgreSQL advisory lock that serialises appends.
@@ -79,7 +118,8 @@ def record(
 ) -> AuditEvent:
     """Append one event to the trail and flush it."""
     event = AuditEvent(
-        occurred_at=at or utcnow(),
+        # In UTC, as stored: the hash spells the time the way the walk reads it back.
+        occurred_at=(at or utcnow()).astimezone(UTC),
         actor_id=actor.id if actor else None,
         actor_label=f"{actor.name} <{actor.email}>" if actor else "system",
         action=action,
@@ -144,24 +184,137 @@ def event_batches(after: int = 0, batch_size: int = 5000) -> Iterator[list[Row]]
         last_id = rows[-1].id
 
 
-def verify_chain(
-    batch_size: int = 5000, progress: Callable[[int], object] | None = None
-) -> tuple[int, ChainBreak | None]:
-    """Walk the trail in order; return how many events were checked and the first break."""
+@dataclass
+class ChainWalk:
+    """What one walk of the trail found."""
+
+    checked: int = 0
+    broken: ChainBreak | None = None
+    # For each position asked about (1 = the first event): the id and hash found there.
+    at_position: dict[int, tuple[int, str]] = field(default_factory=dict)
+
+
+# The columns a walk reads, in the order walk_chain unpacks them.
+_WALKED = (
+    "id",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "outcome",
+    "target_type",
+    "target_id",
+    "article_id",
+    "before",
+    "after",
+    "message",
+    "prev_hash",
+    "hash",
+)
+
+
+def _streamed_events(batch_size: int) -> Iterator[Sequence[tuple]]:
+    """Yield the whole trail in id order as plain tuples, `batch_size` at a time.
+
+    On PostgreSQL a server-side cursor of the driver's own, inside the session's transaction:
+    a million rows never sit in memory, and no per-row result objects are built (they cost
+    more than hashing the event). `occurred_at` comes as the stored naive UTC value.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        columns = ", ".join(_WALKED)
+        driver = connection.connection.driver_connection
+        with driver.cursor(name="audit_walk") as cursor:
+            cursor.itersize = batch_size
+            cursor.execute(f"SELECT {columns} FROM audit_event ORDER BY id")  # noqa: S608
+            while rows := cursor.fetchmany(batch_size):
+                yield rows
+        return
+    table = AuditEvent.__table__.c
+    walked = [table[name] for name in _WALKED]
+    # Read as a plain DateTime, without UTCDateTime's zone: the hashed text adds "+00:00".
+    walked[1] = type_coerce(table.occurred_at, DateTime())
+    statement = select(*walked).order_by(table.id)
+    result = db.session.execute(statement, execution_options={"yield_per": batch_size})
+    yield from result.partitions()
+
+
+def walk_chain(
+    batch_size: int = 20_000,
+    progress: Callable[[int], object] | None = None,
+    positions: Collection[int] = (),
+) -> ChainWalk:
+    """Walk the trail in order, checking each link and hash; stop at the first break.
+
+    `positions` names places in the chain (the n-th event) whose id and hash the caller wants,
+    such as those signed checkpoints vouch for.
+    """
+    walk = ChainWalk()
+    wanted = sorted(set(positions), reverse=True)
+    next_wanted = wanted.pop() if wanted else -1
     expected_prev = GENESIS_HASH
     checked = 0
-    for rows in event_batches(batch_size=batch_size):
-        for row in rows:
-            if row.prev_hash != expected_prev:
-                return checked, ChainBreak(
-                    row.id,
+    sha256 = hashlib.sha256
+    event_text = _event_text
+    # One tight loop: this runs once per event, a million times on a large trail.
+    for rows in _streamed_events(batch_size):
+        for (
+            event_id,
+            occurred_at,
+            actor_id,
+            actor_label,
+            action,
+            outcome,
+            target_type,
+            target_id,
+            article_id,
+            before,
+            after,
+            message,
+            prev_hash,
+            stored_hash,
+        ) in rows:
+            if prev_hash != expected_prev:
+                walk.checked = checked
+                walk.broken = ChainBreak(
+                    event_id,
                     "its link to the previous event does not match "
                     "(an event was removed, inserted or reordered)",
                 )
-            if event_hash(row) != row.hash:
-                return checked, ChainBreak(row.id, "its content does not match its hash")
-            expected_prev = row.hash
+                return walk
+            text = event_text(
+                action,
+                actor_id,
+                actor_label,
+                after,
+                article_id,
+                before,
+                message,
+                # The stored naive UTC time, as an aware UTC one's isoformat() spells it.
+                occurred_at.isoformat() + "+00:00",
+                outcome,
+                prev_hash,
+                target_id,
+                target_type,
+            )
+            if sha256(text.encode()).hexdigest() != stored_hash:
+                walk.checked = checked
+                walk.broken = ChainBreak(event_id, "its content does not match its hash")
+                return walk
+            expected_prev = stored_hash
             checked += 1
+            if checked == next_wanted:
+                walk.at_position[checked] = (event_id, stored_hash)
+                next_wanted = wanted.pop() if wanted else -1
         if progress is not None:
             progress(len(rows))
-    return checked, None
+    walk.checked = checked
+    return walk
+
+
+def verify_chain(
+    batch_size: int = 20_000, progress: Callable[[int], object] | None = None
+) -> tuple[int, ChainBreak | None]:
+    """Walk the trail in order; return how many events were checked and the first break."""
+    walk = walk_chain(batch_size, progress)
+    return walk.checked, walk.broken

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from reviewapp.domain import audit, integrity, part_chains, signatures
+from reviewapp.domain import audit, checkpoints, integrity, part_chains, signatures
 from reviewapp.domain.errors import (
     IntegrityRefused,
     PermissionDenied,
@@ -257,6 +257,9 @@ def _move(
         after=after | {"kind": version.kind} | recorded.details,
         at=now,
     )
+    if row.target is State.APPROVED and row.source is not State.APPROVED:
+        # Sign the chain's head, this publication's own event included.
+        checkpoints.record_checkpoint(now)
 
 
 def _publish(version: Version, now: datetime) -> None:

@@ -3,6 +3,7 @@
 from reviewapp.models.api_token import ApiToken
 from reviewapp.models.article import Article, ArticleAuthor, Reference
 from reviewapp.models.audit import AuditEvent
+from reviewapp.models.checkpoint import AuditCheckpoint
 from reviewapp.models.comment import Comment
 from reviewapp.models.password_check import PasswordCheck
 from reviewapp.models.section import Section
@@ -16,6 +17,7 @@ __all__ = [
     "Comment",
     "Article",
     "ArticleAuthor",
+    "AuditCheckpoint",
     "AuditEvent",
     "Objection",
     "Reference",

@@ -32,7 +32,10 @@ class AuditEvent(db.Model):
 
 
 # 21 CFR 11.10(e): the trail is append-only. On PostgreSQL the database itself refuses
-# UPDATE and DELETE, whoever connects; migration 0003 installs the same trigger.
+# UPDATE and DELETE row by row (migration 0003) and TRUNCATE of the whole table (migration
+# 0012). A table's owner may still disable these triggers, so the app connects as a role
+# that owns no table (README, Production), and signed checkpoints (models/checkpoint.py)
+# catch what an owner rewrites anyway.
 APPEND_ONLY_FUNCTION = DDL(
     """
 CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$
@@ -48,9 +51,26 @@ APPEND_ONLY_TRIGGER = DDL(
     "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event "
     "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()"
 )
-event.listen(
-    AuditEvent.__table__, "after_create", APPEND_ONLY_FUNCTION.execute_if(dialect="postgresql")
+# One function for every append-only table's statement and row triggers, naming the table.
+APPEND_ONLY_TABLE_FUNCTION = DDL(
+    """
+CREATE OR REPLACE FUNCTION append_only_table() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION USING
+        MESSAGE = TG_TABLE_NAME || ' is append-only: ' || TG_OP || ' refused',
+        ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql
+"""
 )
-event.listen(
-    AuditEvent.__table__, "after_create", APPEND_ONLY_TRIGGER.execute_if(dialect="postgresql")
+NO_TRUNCATE_TRIGGER = DDL(
+    "CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event "
+    "FOR EACH STATEMENT EXECUTE FUNCTION append_only_table()"
 )
+for ddl in (
+    APPEND_ONLY_FUNCTION,
+    APPEND_ONLY_TRIGGER,
+    APPEND_ONLY_TABLE_FUNCTION,
+    NO_TRUNCATE_TRIGGER,
+):
+    event.listen(AuditEvent.__table__, "after_create", ddl.execute_if(dialect="postgresql"))

@@ -200,6 +200,10 @@ def database_url(request, tmp_path):
 
 def test_four_workers_under_racing_writes_keep_every_rule(database_url, tmp_path):
     from reviewapp.cli.demo import DEMO_ACCOUNTS
+    from reviewapp.domain.checkpoints import create_key_file
+
+    key_file = tmp_path / "audit-signing-key.pem"
+    create_key_file(key_file)
 
     env = {
         **os.environ,
@@ -208,6 +212,7 @@ def test_four_workers_under_racing_writes_keep_every_rule(database_url, tmp_path
         "SECRET_KEY": secrets.token_hex(32),
         "DATABASE_URL": database_url,
         "SESSION_COOKIE_SECURE": "0",
+        "AUDIT_SIGNING_KEY_FILE": str(key_file),
     }
     prepared = subprocess.run(  # noqa: S603 - a fixed script, no shell
         [sys.executable, "-c", PREPARE],

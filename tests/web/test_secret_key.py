@@ -18,6 +18,7 @@ REAL_KEY = "4f0c1d8e9b2a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a"
 def production_env(tmp_path, monkeypatch):
     """The environment of a production server on a SQLite file, before any key is set."""
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'production.sqlite'}")
+    monkeypatch.setenv("AUDIT_SIGNING_KEY_FILE", str(tmp_path / "audit-signing-key.pem"))
     monkeypatch.delenv("SECRET_KEY", raising=False)
     return monkeypatch
 
@@ -66,7 +67,7 @@ def import_wsgi(**env: str) -> subprocess.CompletedProcess:
     cleared = {
         name: value
         for name, value in os.environ.items()
-        if name not in {"REVIEWAPP_CONFIG", "SECRET_KEY", "DATABASE_URL"}
+        if name not in {"REVIEWAPP_CONFIG", "SECRET_KEY", "DATABASE_URL", "AUDIT_SIGNING_KEY_FILE"}
     }
     return subprocess.run(  # noqa: S603 - our own interpreter and a constant program
         [sys.executable, "-c", "import wsgi; print(wsgi.app.config['SECRET_KEY'])"],
@@ -87,7 +88,11 @@ def test_wsgi_is_production_unless_told_otherwise(tmp_path):
     built_in = import_wsgi(DATABASE_URL=database, SECRET_KEY=DEVELOPMENT_SECRET_KEY)
     assert built_in.returncode != 0
     assert "built-in development or testing value" in built_in.stderr
-    served = import_wsgi(DATABASE_URL=database, SECRET_KEY=REAL_KEY)
+    served = import_wsgi(
+        DATABASE_URL=database,
+        SECRET_KEY=REAL_KEY,
+        AUDIT_SIGNING_KEY_FILE=str(tmp_path / "audit-signing-key.pem"),
+    )
     assert served.returncode == 0, served.stderr
     assert served.stdout.strip() == REAL_KEY
     development = import_wsgi(DATABASE_URL=database, REVIEWAPP_CONFIG="development")
