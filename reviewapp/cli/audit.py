@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from sqlalchemy import func, select
 
+from reviewapp.domain import integrity
 from reviewapp.domain.audit import event_batches
 from reviewapp.domain.checkpoints import (
     SavedCopyUnreadable,
@@ -64,6 +65,12 @@ def verify_command(saved_file: Path | None) -> None:
     checked = verification.walk.checked
     rate = checked / elapsed if elapsed > 0 else float(checked)
     failures = [problem.message for problem in verification.problems]
+    # The trail vouches for what happened; the stored text must still be what was signed.
+    mismatches = list(integrity.scan())
+    failures += [
+        f"Stored text altered: {mismatch.message} It is shown as unavailable pending verification."
+        for mismatch in mismatches
+    ]
     if (broken := verification.broken) is not None:
         failures.insert(
             0,
@@ -75,6 +82,7 @@ def verify_command(saved_file: Path | None) -> None:
     click.echo(
         f"Audit chain intact: {checked} events verified in {elapsed:.2f} s ({rate:,.0f} events/s)."
     )
+    click.echo("Stored text intact: every version's text and HTML match its content hash.")
     for line in checkpoint_summary(verification):
         click.echo(line)
 

@@ -5,12 +5,14 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
+from reviewapp.domain.checkpoints import vouched
+from reviewapp.domain.engine import PUBLISH_EVENT
 from reviewapp.domain.part_chains import part_of
 from reviewapp.domain.signatures import counting_signoffs
 from reviewapp.extensions import db
-from reviewapp.models import Signoff, Version
+from reviewapp.models import AuditCheckpoint, AuditEvent, Signoff, Version
 from reviewapp.rules.hashing import sha256_hex, signed_wording
 from reviewapp.rules.parts import signed_part
 from reviewapp.rules.states import State
@@ -25,6 +27,9 @@ class VerifiedVersion:
     # Its stored text still produces the hash; if not, it is unavailable pending verification.
     intact: bool = True
     signatures: list[Signoff] = field(default_factory=list)
+    # The first signed checkpoint of the audit chain that covers its publication and its
+    # signatures' events (as the transparency JSON shows it), or None while none does yet.
+    checkpoint: dict | None = None
 
     @property
     def approved_at(self) -> datetime | None:
@@ -65,6 +70,31 @@ def _is_published(version: Version) -> bool:
     return part_of(version).published_id() == version.id
 
 
+def _covering_checkpoint(version: Version, signatures: list[Signoff]) -> dict | None:
+    """Return the first checkpoint covering the version's publication and signature events."""
+    recorded = or_(
+        and_(
+            AuditEvent.target_type == "version",
+            AuditEvent.target_id == version.id,
+            AuditEvent.action == PUBLISH_EVENT,
+        ),
+        and_(
+            AuditEvent.target_type == "signoff",
+            AuditEvent.target_id.in_([signoff.id for signoff in signatures]),
+        ),
+    )
+    newest_event = db.session.scalar(select(func.max(AuditEvent.id)).where(recorded))
+    if newest_event is None:
+        return None
+    checkpoint = db.session.scalar(
+        select(AuditCheckpoint)
+        .where(AuditCheckpoint.event_id >= newest_event)
+        .order_by(AuditCheckpoint.event_id, AuditCheckpoint.id)
+        .limit(1)
+    )
+    return vouched(checkpoint).document() if checkpoint is not None else None
+
+
 def verification(content_hash: str) -> Verification | None:
     """Return the approved versions signed on `content_hash`, or None if there is none."""
     versions = db.session.scalars(
@@ -88,6 +118,7 @@ def verification(content_hash: str) -> Verification | None:
                 published=_is_published(version),
                 intact=intact[version.id],
                 signatures=signed.get(version.id, []) if intact[version.id] else [],
+                checkpoint=_covering_checkpoint(version, signed.get(version.id, [])),
             )
             for version in versions
         ],
