@@ -27,7 +27,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # What a person whose password was reset may still reach before choosing a new one.
 BEFORE_PASSWORD_CHANGE = frozenset({"auth.change_password", "auth.sign_out", "static"})
 # The API authenticates by bearer token and the probes by nothing: neither reads the session.
-SESSIONLESS_BLUEPRINTS = frozenset({"api", "ops"})
+SESSIONLESS_BLUEPRINTS = frozenset({"api", "ops", "transparency"})
 
 
 @login_manager.user_loader
