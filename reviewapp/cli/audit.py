@@ -66,7 +66,7 @@ def verify_command(saved_file: Path | None) -> None:
     rate = checked / elapsed if elapsed > 0 else float(checked)
     failures = [problem.message for problem in verification.problems]
     # The trail vouches for what happened; the stored text must still be what was signed.
-    mismatches = list(integrity.scan())
+    mismatches = [*integrity.scan(), *integrity.scan_projections()]
     failures += [
         f"Stored text altered: {mismatch.message} It is shown as unavailable pending verification."
         for mismatch in mismatches

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from reviewapp.domain import audit
+from reviewapp.domain import audit, part_chains
 from reviewapp.domain.part_chains import part_of
 from reviewapp.extensions import db
-from reviewapp.models import Article, Reference, Section, Version
+from reviewapp.models import Article, Reference, Section, SiteText, Version
 from reviewapp.rules import parts as part_rules
 from reviewapp.rules.hashing import content_hash
 from reviewapp.rules.states import Kind
@@ -187,3 +187,51 @@ def record_failures(mismatches: list[Mismatch]) -> None:
     except OperationalError:
         db.session.rollback()
         log.exception("Could not audit the integrity failures above")
+
+
+def scan_projections() -> Iterator[Mismatch]:
+    """Check that each part's row still shows the values of the version it points to.
+
+    The rows are what pages read; a row changed behind the app's back would show values
+    nobody approved.
+    """
+    checks = (
+        (Kind.FRONT_MATTER, "front_matter_version_id", part_chains.current_front_matter),
+        (Kind.SETTINGS, "settings_version_id", part_chains.current_settings),
+        (Kind.OUTLINE, "outline_version_id", part_chains.current_outline),
+    )
+    for article in db.session.scalars(select(Article).order_by(Article.id)):
+        for kind, pointer, current in checks:
+            version_id = getattr(article, pointer)
+            if version_id is not None:
+                yield from _projection(version_id, article.id, kind, current(article))
+        for reference in article.references:
+            if reference.published_version_id is not None:
+                yield from _projection(
+                    reference.published_version_id,
+                    article.id,
+                    Kind.REFERENCE,
+                    part_chains.current_reference(reference),
+                )
+    for row in db.session.scalars(
+        select(SiteText).where(SiteText.published_version_id.is_not(None))
+    ):
+        yield from _projection(
+            row.published_version_id, None, Kind.SITE_TEXT, {"key": row.key, "text": row.body}
+        )
+
+
+def _projection(
+    version_id: int, article_id: int | None, kind: Kind, shown: dict
+) -> Iterator[Mismatch]:
+    version = db.session.get(Version, version_id)
+    approved = json.loads(version.payload or "{}") if version is not None else None
+    if kind is Kind.OUTLINE and approved is not None:
+        # Sections a pending outline adds wait outside the outline: only what is shown counts.
+        approved, shown = approved["sections"], shown["sections"]
+    if approved != shown:
+        yield Mismatch(
+            version_id,
+            article_id,
+            f"what readers are shown of its {kind.label} differs from its approved values",
+        )

@@ -174,3 +174,14 @@ def test_flask_audit_verify_names_every_version_whose_text_was_altered(runner, m
     assert result.exit_code == 1
     assert f"Version {first.id}: its stored heading or body does not match" in result.output
     assert f"Version {second.id}: its stored HTML is not what" in result.output
+
+
+def test_verify_names_a_title_or_reference_changed_behind_the_app_s_back(runner, make_article):
+    make_article(approve="all")
+    db.session.execute(text("UPDATE article SET title = 'Une question jamais relue ?'"))
+    db.session.execute(text("UPDATE reference SET doi = '10.1000/forged' WHERE key = 'ref-0'"))
+    db.session.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert "what readers are shown of its front matter differs" in result.output
+    assert "what readers are shown of its reference differs" in result.output
