@@ -105,6 +105,7 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     # Board pages: history for editors too; signing, objecting and the audit trail for the board
     ("board.home", "GET"): page(200, BOARD),
     ("board.version", "GET"): page(200, BOARD, EDITOR),
+    ("board.signed_record_pdf", "GET"): page(200, BOARD),
     ("board.article_history", "GET"): page(200, BOARD, EDITOR),
     ("board.section_history", "GET"): page(200, BOARD, EDITOR),
     ("board.chain_history", "GET"): page(200, BOARD, EDITOR),
@@ -407,6 +408,7 @@ ROUTES: dict[str, Route] = {
     "editor.propose_site_text": (lambda w: {"key": SITE_TEXT}, _site_text_form),
     "board.home": (_no_values, None),
     "board.version": (lambda w: {"version_id": w.under_review}, None),
+    "board.signed_record_pdf": (lambda w: {"version_id": w.under_review}, None),
     "board.article_history": (lambda w: {"slug": w.slug}, None),
     "board.section_history": (
         lambda w: {"section_id": w.section_id, "audience": Audience.CLINICIAN.value},
