@@ -8,7 +8,9 @@ export FLASK_APP := reviewapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install test-tools browser-deps run db demo test test-sqlite test-postgres test-browser lint format serve clean
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard reviewapp/translations/*/LC_MESSAGES/messages.po))
+
+.PHONY: install translations test-tools browser-deps run db demo test test-sqlite test-postgres test-browser lint format serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +19,16 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-install: $(STAMP)
+# The reader's chrome in each article language: the compiled catalogues are built, not kept.
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
+
+install: $(STAMP) $(CATALOGUES)
+
+# Extract the marked strings again and merge them into each language's catalogue, to translate.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o reviewapp/translations/messages.pot reviewapp
+	$(BIN)/pybabel update --no-location -i reviewapp/translations/messages.pot -d reviewapp/translations
 
 # axe-core and the Nu HTML checker, at the versions package-lock.json pins. Scripts stay off:
 # vnu-jar's would fetch a Java runtime, and the machine's Java is the one used.
@@ -100,4 +111,4 @@ test-browser: install test-tools
 	$(BIN)/pytest -m browser
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache node_modules test-artifacts
+	rm -rf $(VENV) instance reviewapp/translations/*/LC_MESSAGES/*.mo .pytest_cache .ruff_cache node_modules test-artifacts

@@ -79,7 +79,7 @@ def main() -> None:
         refresh_planner_statistics()
     rows = []
     for label, slug, _, _ in CASES:
-        url = f"/articles/{slug}"
+        url = f"/articles/{slug}/clinician"
         statements = count_statements(app, url)
         client = app.test_client()
         median, p95 = measure(client, url, RUNS)

@@ -36,7 +36,7 @@ trap 'kill $server 2>/dev/null; rm -rf "$workdir"' EXIT
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
 kill -0 "$server" 2>/dev/null || { echo "gunicorn did not start" >&2; exit 1; }
 
-page="/articles/necrotic-metastatic-tumor"
+page="/articles/necrotic-metastatic-tumor/clinician"
 etag=$(curl -fsI "http://127.0.0.1:$PORT$page" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
 
 # CPU time the gunicorn workers have used so far, in clock ticks. Unlike requests/s it hardly

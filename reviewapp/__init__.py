@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import Babel
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import config_for
@@ -39,6 +40,8 @@ def create_app(config: str | dict | None = None) -> Flask:
     api = ReviewApi(app)
     errors.init_app(app)
     templating.init_app(app)
+    # The reader's pages speak their article's language; every other page stays English.
+    Babel(app, locale_selector=templating.page_locale)
     page_cache.init_app(app)
     change_signal.init_app(app)
     cli.init_app(app)

@@ -36,7 +36,7 @@ from reviewapp.models import (
 )
 from reviewapp.models.section import SUMMARY_KEY
 from reviewapp.readmodels.history import parts_published_as_of, published_as_of
-from reviewapp.readmodels.site_texts import default_text
+from reviewapp.readmodels.site_texts import default_text, shipped_languages
 from reviewapp.readmodels.sql_json import json_rows, parse_rows
 from reviewapp.rules.clock import utcnow
 from reviewapp.rules.parts import FRONT_MATTER_FIELDS
@@ -121,6 +121,19 @@ class ArticlePage:
     front_matter_pending: bool = False
     # Versions whose stored text failed its check while this page was assembled.
     integrity_failures: list[Mismatch] = field(default_factory=list)
+    # The article's review status, the same on both audiences' pages: sections whose
+    # clinician wording is approved (both audiences then read approved wording), of all the
+    # outline's sections, and the newest approval of either audience's wording.
+    reviewed_count: int = 0
+    section_count: int = 0
+    newest_approval: datetime | None = None
+
+    @property
+    def pending_count(self) -> int:
+        return self.section_count - self.reviewed_count
+
+    # An archived view of a moment before any part of the article was approved.
+    nothing_published: bool = False
 
     @property
     def has_pending(self) -> bool:
@@ -217,12 +230,14 @@ def _article_front_matter(
         )
     ).where(Reference.article_id == Article.id)
     disclaimer_key = f"disclaimer.{audience.value}"
-    # The disclaimer in the article's language if the site has one approved, else the
-    # audience's own.
+    # The disclaimer in the article's language if the site has one approved; else, in a
+    # language the site ships one in, that shipped text; else the audience's own.
+    shipped = shipped_languages(disclaimer_key)
     disclaimer = (
         select(SiteText.body)
         .where(
-            SiteText.key.in_([disclaimer_key, disclaimer_key + "." + Article.language]),
+            (SiteText.key == disclaimer_key + "." + Article.language)
+            | ((SiteText.key == disclaimer_key) & Article.language.not_in(shipped)),
             SiteText.published_version_id.is_not(None),
         )
         .order_by(func.length(SiteText.key).desc())
@@ -244,7 +259,11 @@ def _article_front_matter(
         article,
         [ArticleAuthor(**author) for author in _by_position(parse_rows(author_rows))],
         [Reference(**reference) for reference in _by_position(parse_rows(reference_rows))],
-        stored_disclaimer if stored_disclaimer is not None else default_text(disclaimer_key),
+        (
+            stored_disclaimer
+            if stored_disclaimer is not None
+            else default_text(f"{disclaimer_key}.{article.language}")
+        ),
     )
 
 
@@ -382,7 +401,11 @@ def _parts_published_at(
         values = json.loads(version.payload)
         references.append(Reference(position=0, published_version_id=version.id, **values))
     texts = {version.site_text_key: version for version in by_kind.get(Kind.SITE_TEXT.value, [])}
-    chosen = texts.get(language_key) or texts.get(disclaimer_key)
+    chosen = texts.get(language_key)
+    if chosen is None and article.language not in shipped_languages(disclaimer_key):
+        chosen = texts.get(disclaimer_key)
+    if chosen is None:
+        disclaimer = default_text(language_key)
     outline = by_kind.get(Kind.OUTLINE.value)
     return PublishedParts(
         article=shown,
@@ -564,12 +587,18 @@ def assemble_page(
         wording = _sections_with_wording(article)
     else:
         published = _parts_published_at(article, audience, as_of, disclaimer)
+        # No front matter then leaves the live article in place.
+        no_front_matter_then = published.article is article
         article, authors, disclaimer = published.article, published.authors, published.disclaimer
         article_references = published.references
         wording = _sections_published_at(article, as_of, published.outline)
     chosen: list[tuple[Section | OutlineEntry, Version, bool]] = []
     omitted_states: list[State] = []
+    reviewed_count = 0
+    approval_dates: list[datetime] = []
     for section, clinician, patient, pending_versions in wording:
+        reviewed_count += clinician is not None
+        approval_dates += [v.approved_at for v in (clinician, patient) if v and v.approved_at]
         published = {Audience.CLINICIAN: clinician, Audience.PATIENT: patient}
         pending = _newest_by_audience(pending_versions)
         version, fallback = _choose(audience, published, pending, show_pending)
@@ -649,4 +678,13 @@ def assemble_page(
         as_of=as_of,
         front_matter_pending=front_matter_pending,
         integrity_failures=list(failures.values()),
+        reviewed_count=reviewed_count,
+        section_count=len(wording),
+        newest_approval=max(approval_dates) if approval_dates else None,
+        nothing_published=(
+            as_of is not None
+            and no_front_matter_then
+            and not approval_dates
+            and not article_references
+        ),
     )

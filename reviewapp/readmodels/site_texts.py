@@ -4,9 +4,9 @@ from sqlalchemy import select
 
 from reviewapp.extensions import db
 from reviewapp.models import SiteText
-from reviewapp.rules.site_texts import DEFAULTS, default_text
+from reviewapp.rules.site_texts import DEFAULTS, default_text, shipped_languages
 
-__all__ = ["DEFAULTS", "default_text", "site_text"]
+__all__ = ["DEFAULTS", "default_text", "shipped_languages", "site_text"]
 
 
 def site_text(key: str) -> str:

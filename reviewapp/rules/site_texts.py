@@ -20,6 +20,25 @@ DEFAULTS = MappingProxyType(
             "you read here. If you have a worrying symptom, contact your care team or, in an "
             "emergency, call your local emergency number (15 or 112 in France)."
         ),
+        # A French reader must be able to read the safety text: the page picks the text in
+        # the article's language when the site ships or approved one.
+        "disclaimer.clinician.fr": (
+            "Ces informations sont destinées aux professionnels de santé. Toute décision "
+            "médicale doit reposer sur le jugement clinique et sur des informations vérifiées "
+            "de façon indépendante. Ce contenu ne remplace pas l’appréciation du professionnel "
+            "et complète les recommandations de pratique clinique établies. Les professionnels "
+            "de santé doivent vérifier toute information dans la littérature primaire et au "
+            "regard des pratiques en vigueur avant de l’appliquer à la prise en charge d’un "
+            "patient."
+        ),
+        "disclaimer.patient.fr": (
+            "Cette page explique un sujet médical avec des mots simples. Ce sont des "
+            "informations générales, pas un avis sur votre situation personnelle, et elles ne "
+            "remplacent pas un échange avec votre médecin ou votre équipe soignante. Ne "
+            "commencez, n’arrêtez ni ne modifiez un traitement à cause de ce que vous lisez "
+            "ici. Si vous avez un symptôme inquiétant, contactez votre équipe soignante ou, en "
+            "cas d’urgence, appelez le 15 (SAMU) ou le 112."
+        ),
         "editorial_policy": """\
 Every article on this site answers one clinical question. Its answer is written in sections,
 and each section is reviewed on its own before readers see it as reviewed.
@@ -59,8 +78,14 @@ lists the approved changes by date.
 
 
 def default_text(key: str) -> str:
-    """Return the shipped wording of a site text; a language's disclaimer starts from the
-    audience's."""
+    """Return the shipped wording of a site text; a language's disclaimer the site ships no
+    text in starts from the audience's."""
     if key in DEFAULTS:
         return DEFAULTS[key]
     return DEFAULTS[key.rsplit(".", 1)[0]]
+
+
+def shipped_languages(key: str) -> tuple[str, ...]:
+    """Return the languages the site ships the text `key` in ("disclaimer.patient" -> fr)."""
+    prefix = key + "."
+    return tuple(other.removeprefix(prefix) for other in DEFAULTS if other.startswith(prefix))

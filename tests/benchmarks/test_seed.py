@@ -20,9 +20,9 @@ def test_bench_seed_builds_a_consistent_article(app, client):
     checked, broken = verify_chain()
     assert broken is None
     assert checked == db.session.scalar(select(func.count(AuditEvent.id)))
-    page = client.get("/articles/bench-4-3")
+    page = client.get("/articles/bench-4-3/clinician")
     assert page.status_code == 200
     assert "Section 3, révision 3." in page.text
-    assert "Signed by Bench board1" in page.text
+    assert "Signé par Bench board1" in page.text
     with pytest.raises(click.ClickException, match="exists already"):
         seed(sections=4, versions=3)

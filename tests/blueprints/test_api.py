@@ -14,7 +14,7 @@ from tests.conftest import TEST_PASSWORD
 
 C, P = Audience.CLINICIAN, Audience.PATIENT
 API = "/api/v1"
-PAGE = "/articles/test-article"
+PAGE = "/articles/test-article/clinician"
 
 
 class Api:
@@ -498,7 +498,7 @@ def test_pending_wording_is_never_shown_as_approved(
         section = public_section(client.get(PAGE).text, "s2")
         assert "Brouillon prudent" in section
         assert 'class="section pending"' in section
-        assert "Pending human review" in section
+        assert "En attente de relecture humaine" in section
     assert reviewer.act(version_id, Action.APPROVE).status_code == 200
     sign_off(version_id)
     section = public_section(client.get(PAGE).text, "s2")

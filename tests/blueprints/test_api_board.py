@@ -59,15 +59,15 @@ def test_two_board_members_reach_quorum(client, awaiting, make_user, api_token):
     )
     assert listing.json["counted"] == 1
     assert listing.json["state"] == "awaiting_signoff"
-    assert "Texte de la section 1" not in client.get("/articles/test-article").text
+    assert "Texte de la section 1" not in client.get("/articles/test-article/clinician").text
 
     assert sign(client, api_token(second), awaiting).status_code == 201
     db.session.refresh(awaiting)
     assert awaiting.workflow_state is State.APPROVED
-    page = client.get("/articles/test-article").text
+    page = client.get("/articles/test-article/clinician").text
     assert "Texte de la section 1" in page
-    assert "Signed by Pr Une, MD, Medical Advisory Board member" in page
-    assert "Signed by Dr Deux, MD" in page
+    assert 'Signé par Pr Une, MD, <span lang="en">Medical Advisory Board member' in page
+    assert "Signé par Dr Deux, MD" in page
 
 
 def test_the_same_member_twice_does_not_make_a_quorum(client, awaiting, make_user, api_token):

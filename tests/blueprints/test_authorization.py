@@ -63,6 +63,7 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     # Readers
     ("public.index", "GET"): everyone(200),
     ("public.article", "GET"): everyone(200),
+    ("public.choose_audience", "GET"): everyone(303),
     ("public.changelog", "GET"): everyone(200),
     ("public.editorial_policy", "GET"): everyone(200),
     ("public.verify", "GET"): everyone(200),
@@ -367,7 +368,8 @@ def _api_site_text(w: World) -> dict:
 
 ROUTES: dict[str, Route] = {
     "public.index": (_no_values, None),
-    "public.article": (lambda w: {"slug": w.slug}, None),
+    "public.article": (lambda w: {"slug": w.slug, "audience": "patient"}, None),
+    "public.choose_audience": (lambda w: {"slug": w.slug, "audience": "patient"}, None),
     "public.changelog": (lambda w: {"slug": w.slug}, None),
     "public.editorial_policy": (_no_values, None),
     "public.verify": (lambda w: {"content_hash": w.approved_hash}, None),

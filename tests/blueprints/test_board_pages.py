@@ -103,10 +103,10 @@ def test_two_signatures_publish_and_the_public_page_shows_them(
     assert awaiting.workflow_state is State.APPROVED
     post_form("/sign-out", page="/board/")
     client.get("/")
-    public = client.get("/articles/test-article").text
-    assert "Signed by Pr Signe, MD, Medical Advisory Board member" in public
-    assert "Signed by Dr Deuxième, MD" in public
-    assert "Reviewed by the Medical Advisory Board:" in public
+    public = client.get("/articles/test-article/clinician").text
+    assert 'Signé par Pr Signe, MD, <span lang="en">Medical Advisory Board member' in public
+    assert "Signé par Dr Deuxième, MD" in public
+    assert "Relu par le comité consultatif médical :" in public
 
 
 def test_objection_needs_a_reason_and_sends_the_version_back(client, awaiting, member, post_form):
@@ -211,18 +211,19 @@ def test_as_of_shows_the_wording_published_at_that_time(
     sign_version(board_members[0], newer, password=TEST_PASSWORD, meaning=MEANINGS[0])
     db.session.commit()
     login(make_user(Role.BOARD))
-    now = client.get("/articles/test-article").text
+    now = client.get("/articles/test-article/clinician").text
     assert "Nouvelle recommandation" in now
-    then = client.get(f"/articles/test-article?as_of={before_change.isoformat()}")
+    then = client.get(f"/articles/test-article/clinician?as_of={before_change.isoformat()}")
     assert then.status_code == 200
-    assert "Archived view for the Medical Advisory Board" in then.text
+    assert "Vue d’archive pour le comité consultatif médical" in then.text
     assert "Texte de la section 1" in then.text
     assert "Nouvelle recommandation" not in then.text
     assert then.headers["Cache-Control"] == "private, no-store"
     long_ago = client.get(
-        f"/articles/test-article?as_of={(before_change - timedelta(days=3650)).isoformat()}"
+        "/articles/test-article/clinician"
+        f"?as_of={(before_change - timedelta(days=3650)).isoformat()}"
     ).text
-    assert "No wording of this article has been approved yet." in long_ago
+    assert "Rien n’était publié à ce moment." in long_ago
 
 
 def test_board_pages_refuse_other_roles(client, login, make_user, make_article):

@@ -555,7 +555,7 @@ def test_whole_workflow_through_the_pages(
     client, login, make_article, contributor, editor, board_member, post_form
 ):
     make_article(approve="all", policy="pending-with-caution")
-    public = client.get(f"/articles/{SLUG}").text
+    public = client.get(f"/articles/{SLUG}/clinician").text
     assert "Texte de la section 1" in public
 
     # The contributor submits version 2.
@@ -567,7 +567,7 @@ def test_whole_workflow_through_the_pages(
     )
     assert sent.status_code == 302
     second = newest()
-    assert "Deuxième rédaction" not in client.get(f"/articles/{SLUG}").text
+    assert "Deuxième rédaction" not in client.get(f"/articles/{SLUG}/clinician").text
 
     # The editor starts the review and must say why to request changes.
     login(editor)
@@ -624,7 +624,7 @@ def test_whole_workflow_through_the_pages(
     signed_off_if_needed(third, board_member)
     assert newest().workflow_state is State.APPROVED
 
-    public = client.get(f"/articles/{SLUG}").text
+    public = client.get(f"/articles/{SLUG}/clinician").text
     assert "Troisième rédaction" in public
     assert "Deuxième rédaction" not in public
     assert "Pending human review" not in public

@@ -2,6 +2,7 @@
 pending under caution, and as it was at a past moment in the board's as-of view."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -19,7 +20,7 @@ from reviewapp.rules.clock import utcnow
 from reviewapp.rules.states import Audience, Role
 from tests.conftest import TEST_PASSWORD, approve_fully, article_files
 
-URL = "/articles/test-article"
+URL = "/articles/test-article/clinician"
 C = Audience.CLINICIAN
 
 
@@ -44,8 +45,10 @@ def test_under_caution_a_never_approved_title_and_reference_show_as_pending(
     db.session.commit()
     page = client.get(URL)
     assert page.status_code == 200
-    assert "The title, language and authors of this article have not yet been approved" in page.text
-    assert "these reference details have not been approved" in page.text
+    assert "Le titre, la langue et les auteurs de cet article n’ont pas encore été approuvés" in (
+        page.text
+    )
+    assert "les détails de cette référence n’ont pas été approuvés" in page.text
     assert "Quelle est la question" in client.get("/").text
 
 
@@ -77,7 +80,7 @@ def test_under_approved_only_an_unapproved_reference_is_withheld(
     approve_fully(editor, board_members, wording)
     db.session.commit()
     page = client.get(URL)
-    assert "Reference awaiting review" in page.text
+    assert "Référence en attente de relecture" in page.text
     assert "Unreviewed trial" not in page.text
     # The signature names the reference version the signer saw.
     signed = db.session.scalar(select(Signoff).where(Signoff.version_id == wording.id))
@@ -149,7 +152,7 @@ def test_a_disclaimer_in_the_article_s_language_is_shown_once_approved(
     approve_fully(editor, board_members, version)
     db.session.commit()
     assert wording in client.get(URL).text
-    assert wording not in client.get(URL + "?audience=patient").text
+    assert wording not in client.get("/articles/test-article/patient").text
 
 
 def test_a_retired_section_leaves_the_page_only_once_the_outline_is_approved(
@@ -215,6 +218,9 @@ def test_every_reviewed_section_links_to_a_verification_anyone_can_recompute(cli
         assert [s["printed_name"] for s in version["signatures"]]
         assert all(s["signed_at"].endswith("Z") for s in version["signatures"])
         assert json.loads(body["payload"])["article"] == "test-article"
+        # The checkpoint signed at its publication covers it and its signatures.
+        assert version["checkpoint"]["event_id"] >= 1
+        assert version["checkpoint"]["signature"]
         html = client.get(f"/verify/{content_hash}")
         assert "Signed by" in html.text
         assert content_hash in html.text
@@ -248,7 +254,38 @@ def test_the_changelog_lists_approved_changes_to_the_title_and_references(
         ),
     )
     db.session.commit()
-    changelog = client.get(f"{URL}/changelog").text
+    changelog = client.get("/articles/test-article/changelog").text
     assert "Front matter" in changelog
     assert "Question précisée." in changelog
     assert changelog.count("First approved wording") == 4  # the summary and three sections
+
+
+def test_the_archived_view_keeps_its_moment_across_the_audience_chooser(
+    client, make_article, login, make_user
+):
+    make_article(approve="all", patient=True)
+    login(make_user(Role.BOARD, name="Dr Archive"))
+    moment = utcnow().isoformat().replace("+00:00", "Z")
+    archived = client.get(f"{URL}?as_of={moment}").text
+    link = re.search(r'<a id="audience-patient" href="([^"]+)"', archived).group(1)
+    assert "as_of=" in link
+    chosen = client.get(link.replace("&amp;", "&"), follow_redirects=True)
+    assert chosen.request.path == "/articles/test-article/patient"
+    assert "as_of" in chosen.request.args
+    assert "Vue d’archive pour le comité consultatif médical." in chosen.text
+    assert "Mots simples s1" in chosen.text
+    # The plain address keeps it too.
+    plain = client.get(f"/articles/test-article?as_of={moment}")
+    assert plain.headers["Location"].startswith("/articles/test-article/patient?as_of=")
+
+
+def test_the_archived_view_before_the_first_approval_says_nothing_was_published(
+    client, make_article, login, make_user
+):
+    make_article(approve="all")
+    login(make_user(Role.BOARD, name="Dr Archive"))
+    html = client.get(f"{URL}?as_of=2000-01-01T00:00:00Z").text
+    assert "Rien n’était publié à ce moment." in html
+    assert "attendent encore leur relecture" not in html
+    assert "n’avaient pas de texte publié" not in html
+    assert 'class="section' not in html

@@ -7,6 +7,7 @@ from flask import g
 from sqlalchemy import func, select
 
 from reviewapp import create_app
+from reviewapp.domain.checkpoints import create_key_file
 from reviewapp.domain.content import import_article
 from reviewapp.domain.users import create_user
 from reviewapp.extensions import db
@@ -61,8 +62,8 @@ def signed_in(client, login, make_user):
 
 PAGES = [
     pytest.param("/", (), 200, id="index"),
-    pytest.param("/articles/test-article", (), 200, id="article"),
-    pytest.param("/articles/test-article?audience=patient", (), 200, id="article-patient"),
+    pytest.param("/articles/test-article/clinician", (), 200, id="article"),
+    pytest.param("/articles/test-article/patient", (), 200, id="article-patient"),
     pytest.param("/editorial-policy", (), 200, id="policy"),
     pytest.param("/sign-in", (), 200, id="sign-in"),
     pytest.param("/review/", (Role.EDITOR,), 200, id="queue"),
@@ -130,6 +131,10 @@ def production(tmp_path, monkeypatch):
     database = f"sqlite:///{tmp_path / 'production.db'}"
     monkeypatch.setenv("SECRET_KEY", "a production secret for this test only")
     monkeypatch.setenv("DATABASE_URL", database)
+    # Production signs checkpoints with a key it was given, never one it makes itself.
+    key_file = tmp_path / "audit-signing-key.pem"
+    create_key_file(key_file)
+    monkeypatch.setenv("AUDIT_SIGNING_KEY_FILE", str(key_file))
     # config.py reads the environment when it is imported, so name the database here too:
     # otherwise the production app would open the development file under instance/.
     app = create_app({"CONFIG": "production", "SQLALCHEMY_DATABASE_URI": database})
@@ -171,14 +176,14 @@ def test_production_cookies_are_secure_httponly_and_samesite(production):
     assert session == {"secure": True, "httponly": True, "samesite": "Lax"}
     assert client.get("/review/", base_url=HTTPS).status_code == 200
 
-    chosen = client.get("/articles/test-article?audience=patient", base_url=HTTPS)
-    assert chosen.status_code == 200
+    chosen = client.get("/articles/test-article/choose/patient", base_url=HTTPS)
+    assert chosen.status_code == 303
     assert cookies(chosen)["audience"] == {"secure": True, "httponly": True, "samesite": "Lax"}
 
 
 def test_audience_cookie_is_httponly_and_samesite_in_development(client, make_article):
     make_article(approve="all")
-    response = client.get("/articles/test-article?audience=patient")
+    response = client.get("/articles/test-article/choose/patient")
     audience = cookies(response)["audience"]
     assert audience["httponly"]
     assert audience["samesite"] == "Lax"

@@ -21,7 +21,7 @@ from reviewapp.cli.demo import load_demo
 from reviewapp.domain.tokens import issue_token
 from reviewapp.extensions import db
 from reviewapp.models import User
-from tests.browser.pages import PASSWORDS
+from tests.browser.pages import ENGLISH_SLUG, PASSWORDS
 from tests.browser.tools import ARTIFACTS, CHROMIUM_ARGS, need_chromium
 
 TIMEOUT_MS = 10_000
@@ -88,11 +88,23 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         # A drafting pipeline's token, so the admin account page shows its token table.
         pipeline = db.session.scalar(select(User).where(User.email == "contributor@example.org"))
         issue_token(None, pipeline, "drafting pipeline")
+        _add_english_article(pipeline)
         db.session.commit()
         db.session.remove()
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+def _add_english_article(contributor: User) -> None:
+    """An article in English beside the French seed, so the gates see the chrome in both
+    languages: its front matter approved, its wording pending (shown with caution)."""
+    from reviewapp.domain.content import import_article
+    from tests.conftest import article_files, publish_parts
+
+    files = article_files(ENGLISH_SLUG, policy="pending-with-caution", patient=True)
+    files.meta.update(title="What is the question?", language="en")
+    publish_parts(import_article(contributor, files).versions)
 
 
 class _QuietHandler(WSGIRequestHandler):

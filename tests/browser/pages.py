@@ -24,12 +24,17 @@ BOARD = "board@example.org"
 EDITOR = "editor@example.org"
 UNKNOWN = "nobody@example.org"  # a refused sign-in that counts against no account
 SEED = f"/articles/{SEED_SLUG}"
+# The seed in English, made by the browser fixtures: the chrome in both languages.
+ENGLISH_SLUG = "seed-in-english"
 
 PAGE_TYPES = [
     PageType("index", "/"),
-    PageType("article-clinician", f"{SEED}?audience=clinician"),
-    PageType("article-patient", f"{SEED}?audience=patient"),
-    PageType("article-signed-in", f"{SEED}?audience=clinician", EDITOR),
+    PageType("article-clinician", f"{SEED}/clinician"),
+    PageType("article-patient", f"{SEED}/patient"),
+    PageType("article-english-clinician", f"/articles/{ENGLISH_SLUG}/clinician"),
+    PageType("article-english-patient", f"/articles/{ENGLISH_SLUG}/patient"),
+    PageType("article-signed-in", f"{SEED}/clinician", EDITOR),
+    PageType("article-as-of", f"{SEED}/patient?as_of=2000-01-01T00:00:00Z", BOARD),
     PageType("changelog", f"{SEED}/changelog"),
     PageType("editorial-policy", "/editorial-policy"),
     PageType("sign-in", "/sign-in"),
@@ -43,8 +48,8 @@ PAGE_TYPES = [
     PageType("edit-section", f"/review{SEED}/sections/cbnpc/patient/edit", CONTRIBUTOR),
     PageType("board-home", "/board/", BOARD),
     PageType("board-version", "/board/versions/1", BOARD),
-    PageType("board-sign", "/board/versions/8", BOARD),
-    PageType("board-sign-errors", "/board/versions/8", BOARD, {}, 422),
+    PageType("board-sign", "/board/versions/13", BOARD),
+    PageType("board-sign-errors", "/board/versions/13", BOARD, {}, 422),
     PageType("board-article-history", f"/board/articles/{SEED_SLUG}/history", BOARD),
     PageType("board-section-history", "/board/sections/1/clinician/history", BOARD),
     PageType("board-diff", "/board/diff?from=1&to=11", BOARD),

@@ -44,3 +44,22 @@ def test_no_wcag_violations(account_page, axe_source: str, page_type: PageType):
     violations = results["violations"]
     if violations:
         pytest.fail(f"{page_type.name} ({page.url}):\n{describe(violations)}", pytrace=False)
+
+
+PHONE_PAGES = [page_type for page_type in PAGE_TYPES if page_type.account is None]
+
+
+@pytest.mark.parametrize("page_type", PHONE_PAGES, ids=lambda page_type: page_type.name)
+def test_no_wcag_violations_at_390_px(browser, live_server, axe_source: str, page_type: PageType):
+    from tests.browser.conftest import _new_context
+
+    context = _new_context(browser, live_server, viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        visit(page, page_type)
+        page.evaluate(axe_source + "\n;undefined")
+        violations = page.evaluate(RUN_AXE, WCAG_TAGS)["violations"]
+        if violations:
+            pytest.fail(f"{page_type.name} at 390 px:\n{describe(violations)}", pytrace=False)
+    finally:
+        context.close()

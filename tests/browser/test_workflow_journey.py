@@ -117,8 +117,9 @@ def test_write_review_sign_and_read(person):
     section = reader.locator("#section-points-de-vigilance")
     expect(section).to_contain_text("Discuter chaque cas en réunion de concertation")
     expect(section.locator(".pending-warning")).to_have_count(0)
-    expect(section).to_contain_text("Signed by Pr Anne Lefèvre")
-    expect(section).to_contain_text("Signed by Dr Youssef Benali")
+    expect(section.locator(".review-badge summary")).to_contain_text("2 signatures du comité")
+    expect(section).to_contain_text("Signé par Pr Anne Lefèvre")
+    expect(section).to_contain_text("Signé par Dr Youssef Benali")
 
 
 def test_sign_off_form_by_keyboard_alone(person):

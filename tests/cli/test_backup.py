@@ -49,7 +49,7 @@ def test_dump_and_restore_keep_history_and_the_chain(
     # Read now: inside the restored app's context this session would borrow that app's engine.
     newer_id = newer.id
     stamp()  # the fixture builds tables without Alembic; a real database has its revision
-    original_page = client.get("/articles/test-article").text
+    original_page = client.get("/articles/test-article/clinician").text
     counts = {
         table.name: db.session.scalar(select(func.count()).select_from(table))
         for table in db.metadata.sorted_tables
@@ -79,7 +79,7 @@ def test_dump_and_restore_keep_history_and_the_chain(
         assert broken is None
         assert checked == counts["audit_event"]
         assert db.session.get(Version, newer_id).change_summary == "Mise à jour."
-        restored_page = restored_app.test_client().get("/articles/test-article").text
+        restored_page = restored_app.test_client().get("/articles/test-article/clinician").text
         assert same_spacing(restored_page) == same_spacing(original_page)
         # New rows get fresh ids after a restore, and the chain goes on.
         make = restored_app.test_cli_runner().invoke(

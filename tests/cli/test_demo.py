@@ -33,10 +33,10 @@ def test_demo_loads_every_state_and_can_run_again(runner, client):
     assert db.session.scalar(select(func.count(Version.id))) == total
     assert db.session.scalar(select(func.count(User.id))) == 6
 
-    page = client.get("/articles/necrotic-metastatic-tumor")
+    page = client.get("/articles/necrotic-metastatic-tumor/clinician")
     assert page.status_code == 200
     assert "Traitement des Tumeurs Nécrosantes Métastatiques" in page.text
-    assert "Pending human review" in page.text
-    patient = client.get("/articles/necrotic-metastatic-tumor?audience=patient")
+    assert "En attente de relecture humaine" in page.text
+    patient = client.get("/articles/necrotic-metastatic-tumor/patient")
     assert "Les premiers examens" in patient.text
-    assert "Shown in the wording for healthcare professionals" in patient.text
+    assert "Affiché dans le texte destiné aux professionnels de santé" in patient.text

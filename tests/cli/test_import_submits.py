@@ -72,7 +72,7 @@ def review_and_sign(version_id: int, signers: int) -> Version:
 def test_an_import_changing_reviewed_parts_submits_them_and_shows_nothing_until_signed(
     demo, runner, client, api_token
 ):
-    before = client.get(f"/articles/{SLUG}")
+    before = client.get(f"/articles/{SLUG}/clinician")
     toml = (demo / "article.toml").read_text(encoding="utf-8")
     edited = (
         toml.replace("required_signoffs = 2", "required_signoffs = 1")
@@ -98,7 +98,7 @@ def test_an_import_changing_reviewed_parts_submits_them_and_shows_nothing_until_
     for printed in ("front matter version 2", "review settings version 2", "reference version 2"):
         assert printed in result.output
 
-    after = client.get(f"/articles/{SLUG}")
+    after = client.get(f"/articles/{SLUG}/clinician")
     assert after.headers["ETag"] == before.headers["ETag"]
     assert after.text == before.text
     token = api_token(person("editor@example.org"))
@@ -113,7 +113,7 @@ def test_an_import_changing_reviewed_parts_submits_them_and_shows_nothing_until_
     for kind in ("front_matter", "reference", "settings"):
         version = review_and_sign(kinds[kind][0], signers=1)
         assert version.workflow_state is State.AWAITING_SIGNOFF, kind
-    assert client.get(f"/articles/{SLUG}").text == before.text
+    assert client.get(f"/articles/{SLUG}/clinician").text == before.text
     for kind in ("front_matter", "reference", "settings"):
         version = db.session.get(Version, kinds[kind][0])
         sign_version(
@@ -125,7 +125,7 @@ def test_an_import_changing_reviewed_parts_submits_them_and_shows_nothing_until_
         db.session.commit()
         assert version.workflow_state is State.APPROVED, kind
 
-    page = client.get(f"/articles/{SLUG}")
+    page = client.get(f"/articles/{SLUG}/clinician")
     assert page.headers["ETag"] != before.headers["ETag"]
     assert NEW_TITLE in page.text
     assert OLD_TITLE not in page.text
@@ -153,7 +153,7 @@ def test_a_section_removed_from_the_files_is_retired_once_the_outline_is_approve
             start = text.rindex("\n#", 0, start) + 1
             end = text.find("\n#", start + 1)
             path.write_text(text[:start] + (text[end + 1 :] if end != -1 else ""), encoding="utf-8")
-    before = client.get(f"/articles/{SLUG}")
+    before = client.get(f"/articles/{SLUG}/clinician")
     assert 'id="section-sarcomes"' in before.text or "sarcomes" not in before.text
     result = runner.invoke(
         args=[
@@ -173,12 +173,12 @@ def test_a_section_removed_from_the_files_is_retired_once_the_outline_is_approve
     assert json.loads(outline.payload)["retired"] == ["sarcomes"]
     sarcomas = db.session.scalar(select(Section).where(Section.key == "sarcomes"))
     assert sarcomas.in_outline
-    assert client.get(f"/articles/{SLUG}").headers["ETag"] == before.headers["ETag"]
+    assert client.get(f"/articles/{SLUG}/clinician").headers["ETag"] == before.headers["ETag"]
 
     review_and_sign(outline.id, signers=2)
     db.session.expire_all()
     assert not db.session.get(Section, sarcomas.id).in_outline
-    page = client.get(f"/articles/{SLUG}?audience=clinician")
+    page = client.get(f"/articles/{SLUG}/clinician")
     assert 'id="section-sarcomes"' not in page.text
     event = db.session.scalar(
         select(AuditEvent).where(
@@ -190,20 +190,21 @@ def test_a_section_removed_from_the_files_is_retired_once_the_outline_is_approve
 
 
 def test_the_patient_disclaimer_changes_only_once_approved(demo, client):
-    before = client.get(f"/articles/{SLUG}?audience=patient")
+    before = client.get(f"/articles/{SLUG}/patient")
     wording = "Ceci est une information générale : parlez-en à votre médecin."
-    part = part_chains.site_text_part("disclaimer.patient")
+    # The French article shows the French patient disclaimer (shipped until one is approved).
+    part = part_chains.site_text_part("disclaimer.patient.fr")
     proposal = submit_part(
         person("editor2@example.org"),
         part,
-        {"key": "disclaimer.patient", "text": wording},
+        {"key": "disclaimer.patient.fr", "text": wording},
         base_version_id=part.newest().id if part.newest() else None,
         change_summary="Plainer wording.",
     )
     db.session.commit()
     assert proposal.kind == Kind.SITE_TEXT.value
     assert proposal.workflow_state in PENDING_STATES
-    page = client.get(f"/articles/{SLUG}?audience=patient")
+    page = client.get(f"/articles/{SLUG}/patient")
     assert wording not in page.text
     assert page.headers["ETag"] == before.headers["ETag"]
 
@@ -217,10 +218,10 @@ def test_the_patient_disclaimer_changes_only_once_approved(demo, client):
     )
     db.session.commit()
     assert version.workflow_state is State.APPROVED
-    page = client.get(f"/articles/{SLUG}?audience=patient")
+    page = client.get(f"/articles/{SLUG}/patient")
     assert wording in page.text
     assert page.headers["ETag"] != before.headers["ETag"]
-    assert wording not in client.get(f"/articles/{SLUG}?audience=clinician").text
+    assert wording not in client.get(f"/articles/{SLUG}/clinician").text
 
 
 def test_an_unchanged_import_submits_nothing(demo, runner):

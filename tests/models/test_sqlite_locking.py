@@ -177,7 +177,7 @@ def test_a_database_that_cannot_be_reached_answers_503_not_500():
         }
     )
     client = app.test_client()
-    page = client.get("/articles/necrotic-metastatic-tumor")
+    page = client.get("/articles/necrotic-metastatic-tumor/clinician")
     assert page.status_code == 503
     assert page.headers["Retry-After"].isdigit()
     assert "cannot be reached" in page.text

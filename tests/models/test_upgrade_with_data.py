@@ -72,7 +72,7 @@ def upgrade_over_data(url: str) -> None:
         db.session.remove()
         db.engine.dispose()
     assert app.test_client().get("/readyz").status_code == 200
-    page = app.test_client().get("/articles/necrotic-metastatic-tumor")
+    page = app.test_client().get("/articles/necrotic-metastatic-tumor/clinician")
     assert page.status_code == 200
     assert "Traitement des Tumeurs Nécrosantes Métastatiques" in page.text
     with app.app_context():

@@ -15,6 +15,7 @@ from tests.conftest import csrf_token
 
 C = Audience.CLINICIAN
 ARTICLE = "/articles/test-article"
+ARTICLE_PAGE = ARTICLE + "/clinician"
 API = "/api/v1"
 # Just past a 32-bit id column, just past a 64-bit integer, and just below one.
 OUT_OF_RANGE = [MAX_ID + 1, 2**63, -(2**63) - 1]
@@ -231,7 +232,7 @@ def test_as_of_beyond_the_range_of_dates_in_utc_is_400(
 ):
     make_article(approve="all")
     login(make_user(Role.BOARD))
-    response = client.get(ARTICLE, query_string={"as_of": as_of})
+    response = client.get(ARTICLE_PAGE, query_string={"as_of": as_of})
     assert response.status_code == 400
     assert (
         f"as_of must fall within the years 1 to 9999 in UTC, not &#39;{as_of}&#39;."
@@ -248,7 +249,7 @@ def test_as_of_at_the_ends_of_the_range_shows_the_page(
 ):
     make_article(approve="all")
     login(make_user(Role.BOARD))
-    response = client.get(ARTICLE, query_string={"as_of": as_of})
+    response = client.get(ARTICLE_PAGE, query_string={"as_of": as_of})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, no-store"
 
@@ -366,7 +367,7 @@ def store_reference_url(url: str) -> None:
 def test_a_stored_non_web_reference_url_is_never_a_link(client, make_article, everyone, url):
     make_article(approve="all")
     store_reference_url(url)
-    public = client.get(ARTICLE).text
+    public = client.get(ARTICLE_PAGE).text
     review = client.get(f"/review/versions/{latest_version(s1(), C).id}").text
     for page in (public, review):
         assert "javascript:" not in page.lower()
@@ -379,10 +380,10 @@ def test_a_stored_non_web_reference_url_is_never_a_link(client, make_article, ev
 def test_a_web_reference_url_is_a_link_on_every_page(client, make_article, everyone):
     make_article(approve="all")
     store_reference_url("https://example.org/guide?a=1&b=2")
-    public = client.get(ARTICLE).text
+    public = client.get(ARTICLE_PAGE).text
     review = client.get(f"/review/versions/{latest_version(s1(), C).id}").text
-    for page in (public, review):
-        assert '<a href="https://example.org/guide?a=1&amp;b=2">Online source</a>' in page
+    for page, label in ((public, "Source en ligne"), (review, "Online source")):
+        assert f'<a href="https://example.org/guide?a=1&amp;b=2">{label}</a>' in page
     ld = public.split('<script type="application/ld+json">')[1].split("</script>")[0]
     assert {"url": "https://example.org/guide?a=1&b=2"}.items() <= next(
         c for c in json.loads(ld)["citation"] if "url" in c

@@ -15,8 +15,10 @@ from flask import (
     get_flashed_messages,
     jsonify,
     make_response,
+    redirect,
     render_template,
     request,
+    request_finished,
     url_for,
 )
 from flask_login import current_user
@@ -36,26 +38,27 @@ from reviewapp.rules.clock import utcnow
 from reviewapp.rules.states import Audience, Kind, PublicationPolicy, Role, State
 from reviewapp.text import markdown
 from reviewapp.web.page_cache import page_cache
+from reviewapp.web.templating import speak
 
 bp = Blueprint("public", __name__)
 
 AUDIENCE_COOKIE = "audience"
-AUDIENCE_CHOICES = (
-    (Audience.CLINICIAN, "Healthcare professional"),
-    (Audience.PATIENT, "Patient or caregiver"),
-)
 ONE_YEAR = 365 * 24 * 3600
 # Given whole: Werkzeug would otherwise build it from the mimetype on every response.
 HTML = "text/html; charset=utf-8"
+# Shared caches keep an audience's page only briefly, so that an approval, objection or
+# withdrawal shows through them within seconds; they may serve a stale copy while they
+# fetch the new one.
+SHARED_MAX_AGE = 10
+STALE_WHILE_REVALIDATE = 30
+# Answers that depend on the reader's own cookies: never stored by a shared cache.
+PRIVATE = "private, no-store"
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass is slower to build, on every request
 class ReaderRequest:
     """What a reader's request asks of an article page, read from the request once."""
 
-    audience: Audience
-    # The query string chose the audience: the answer remembers it in a cookie.
-    chosen: bool
     as_of: str | None
     # Only a request with a session cookie can be signed in or carry a flashed message.
     has_session: bool
@@ -63,25 +66,10 @@ class ReaderRequest:
 
     @classmethod
     def parse(cls) -> "ReaderRequest":
-        """Read the audience, the past moment asked for and the validators from the request."""
-        args, cookies = request.args, request.cookies
-        audience, chosen = Audience.CLINICIAN, False
-        asked = args.get("audience")
-        if asked is not None:
-            try:
-                audience, chosen = Audience(asked), True
-            except ValueError:
-                abort(400, f"Unknown audience {asked!r}: use 'clinician' or 'patient'.")
-        else:
-            remembered = cookies.get(AUDIENCE_COOKIE)
-            if remembered is not None:
-                with contextlib.suppress(ValueError):  # a stale cookie falls back
-                    audience = Audience(remembered)
+        """Read the past moment asked for and the validators from the request."""
         return cls(
-            audience=audience,
-            chosen=chosen,
-            as_of=args.get("as_of"),
-            has_session=current_app.config["SESSION_COOKIE_NAME"] in cookies,
+            as_of=request.args.get("as_of"),
+            has_session=current_app.config["SESSION_COOKIE_NAME"] in request.cookies,
             if_none_match=request.if_none_match,
         )
 
@@ -104,17 +92,26 @@ class ReaderRequest:
         return current_user.is_authenticated or bool(get_flashed_messages())
 
 
-def _remember(response, reader: ReaderRequest):
-    if reader.chosen:
-        response.set_cookie(
-            AUDIENCE_COOKIE,
-            reader.audience.value,
-            max_age=ONE_YEAR,
-            samesite="Lax",
-            secure=current_app.config["SESSION_COOKIE_SECURE"],
-            httponly=True,
-        )
-    return response
+def _asked_audience() -> Audience | None:
+    """Return the audience an old `?audience=` link names; refuse an unknown one."""
+    asked = request.args.get("audience")
+    if asked is None:
+        return None
+    try:
+        return Audience(asked)
+    except ValueError:
+        abort(400, f"Unknown audience {asked!r}: use 'clinician' or 'patient'.")
+
+
+def _remembered_audience() -> Audience:
+    """Return the audience the reader chose last time, clinicians' when none (or a stale one)."""
+    with contextlib.suppress(ValueError):
+        return Audience(request.cookies.get(AUDIENCE_COOKIE, Audience.CLINICIAN.value))
+    return Audience.CLINICIAN
+
+
+def _audience_url(slug: str, audience: Audience, as_of: str | None = None) -> str:
+    return url_for("public.article", slug=slug, audience=audience.value, as_of=as_of or None)
 
 
 def _page_key(state: PageState, audience: Audience) -> tuple:
@@ -143,10 +140,16 @@ def _validators(key: tuple, changed_at: datetime, max_age: int) -> Validators:
     Built once per page version: every reader's request sends the same ones.
     """
     etag = _etag(key)
+    # No Vary: the audience is in the address, and the page is the same for every reader
+    # (a reader's own page, signed in, is private and never stored).
+    shared_max_age = min(max_age, SHARED_MAX_AGE)
     revalidation = (
         ("ETag", quote_etag(etag)),
-        ("Cache-Control", f"public, max-age={max_age}, must-revalidate"),
-        ("Vary", "Cookie"),
+        (
+            "Cache-Control",
+            f"public, max-age={max_age}, s-maxage={shared_max_age}, "
+            f"stale-while-revalidate={STALE_WHILE_REVALIDATE}",
+        ),
     )
     return Validators(etag, (*revalidation, ("Last-Modified", http_date(changed_at))), revalidation)
 
@@ -158,7 +161,9 @@ def _json_ld(page: ArticlePage) -> Markup:
         "@type": "MedicalWebPage",
         "name": article.title,
         "inLanguage": article.language,
-        "url": url_for("public.article", slug=article.slug, _external=True),
+        "url": url_for(
+            "public.article", slug=article.slug, audience=page.audience.value, _external=True
+        ),
         "medicalAudience": {
             "@type": "MedicalAudience",
             "audienceType": "Clinician" if page.audience is Audience.CLINICIAN else "Patient",
@@ -166,10 +171,6 @@ def _json_ld(page: ArticlePage) -> Markup:
         "author": [
             {"@type": "Person", "name": author.name, "description": author.credentials}
             for author in page.authors
-        ],
-        "reviewedBy": [
-            {"@type": "Person", "name": name}
-            for name in dict.fromkeys(r.name for r in [*page.reviewers, *page.board])
         ],
         "citation": [
             {
@@ -183,8 +184,15 @@ def _json_ld(page: ArticlePage) -> Markup:
             if not ref.withheld
         ],
     }
-    if page.last_updated:
-        data["lastReviewed"] = page.last_updated.date().isoformat()
+    # Who reviewed the page, and when, only while everything it shows was reviewed: a
+    # reviewer's name must not vouch for wording still pending review.
+    if not page.has_pending:
+        data["reviewedBy"] = [
+            {"@type": "Person", "name": name}
+            for name in dict.fromkeys(r.name for r in [*page.reviewers, *page.board])
+        ]
+        if page.last_updated:
+            data["lastReviewed"] = page.last_updated.date().isoformat()
     # "</" inside a script element would end it early; JSON allows the escaped form.
     text = json.dumps(data, ensure_ascii=False, indent=1).replace("</", "<\\/")
     return Markup(text)  # noqa: S704 - JSON we built, with "</" escaped
@@ -223,34 +231,97 @@ def _as_of(raw: str | None) -> datetime | None:
         abort(400, f"as_of must fall within the years 1 to 9999 in UTC, not {raw!r}.")
 
 
-@bp.get("/articles/<slug>")
-def article(slug: str):
-    """Show an article in the reader's chosen wording."""
-    reader = ReaderRequest.parse()
-    audience = reader.audience
+@bp.get("/articles/<slug>", defaults={"audience": None})
+@bp.get("/articles/<slug>/<any(clinician, patient):audience>")
+def article(slug: str, audience: str | None):
+    """Show an article in one audience's wording; the plain address sends the reader to the
+    wording they chose last time."""
     state = page_state(slug, current_app)
     if state is None:
         abort(404, f"There is no article at /articles/{slug}.")
+    if audience is None:
+        return _to_audience_page(slug)
+    reader = ReaderRequest.parse()
+    chosen = Audience(audience)
     as_of = _as_of(reader.as_of)
     if as_of is not None:
-        return _archived_page(state, audience, as_of)
+        return _archived_page(state, chosen, as_of)
     if reader.personal:
-        response = make_response(_render_article(_assemble(state, audience)))
-        response.headers["Cache-Control"] = "private, no-store"
-        return _remember(response, reader)
-    key = _page_key(state, audience)
+        response = make_response(_render_article(_assemble(state, chosen), shared=False))
+        response.headers["Cache-Control"] = PRIVATE
+        return response
+    key = _page_key(state, chosen)
     max_age = current_app.config["PUBLIC_PAGE_MAX_AGE"]
     validators = _validators(key, state.public_changed_at, max_age)
     if reader.revalidates(validators.etag):
-        not_modified = current_app.response_class(
-            status=304, headers=validators.not_modified, content_type=HTML
+        return _shared(
+            current_app.response_class(
+                status=304, headers=validators.not_modified, content_type=HTML
+            )
         )
-        return _remember(not_modified, reader)
     body = page_cache(current_app).get_or_render(
-        key, lambda: _render_checked(state, audience).encode()
+        key, lambda: _render_checked(state, chosen).encode()
     )
-    page = current_app.response_class(body, headers=validators.full, content_type=HTML)
-    return _remember(page, reader)
+    return _shared(current_app.response_class(body, headers=validators.full, content_type=HTML))
+
+
+def _shared(response):
+    """Mark an answer as the same for every reader, for `_vary_on_cookie_only_if_personal`."""
+    response.shared_by_every_reader = True
+    return response
+
+
+def _vary_on_cookie_only_if_personal(sender, response, **extra) -> None:
+    """Take `Cookie` out of Vary on an answer that is the same for every reader.
+
+    Every request looks for a signed-in account, so Flask marks the session read and adds
+    `Vary: Cookie` when it saves it, after every after-request hook; a shared cache would
+    then keep one copy per reader's cookies, that is none. This runs once the session is
+    saved. The page shown to a signed-in reader is private and keeps it.
+    """
+    if getattr(response, "shared_by_every_reader", False):
+        response.vary.discard("Cookie")
+
+
+@bp.record_once
+def _connect(state) -> None:
+    request_finished.connect(_vary_on_cookie_only_if_personal, state.app)
+
+
+def _to_audience_page(slug: str):
+    """Answer the plain address: an old `?audience=` link moves for good to its audience's
+    page; otherwise the reader's remembered audience, a private answer (it reads a cookie)."""
+    as_of = request.args.get("as_of")
+    asked = _asked_audience()
+    if asked is not None:
+        return redirect(_audience_url(slug, asked, as_of), 301)
+    response = redirect(_audience_url(slug, _remembered_audience(), as_of), 302)
+    response.headers["Cache-Control"] = PRIVATE
+    response.vary.add("Cookie")
+    return response
+
+
+@bp.get("/articles/<slug>/choose/<any(clinician, patient):audience>")
+def choose_audience(slug: str, audience: str):
+    """Remember the reader's audience for their next visit, then show its page.
+
+    The one step that sets the cookie, so that the audience pages themselves stay the same
+    for everyone and any cache can keep them.
+    """
+    if page_state(slug, current_app) is None:
+        abort(404, f"There is no article at /articles/{slug}.")
+    chosen = Audience(audience)
+    response = redirect(_audience_url(slug, chosen, request.args.get("as_of")), 303)
+    response.set_cookie(
+        AUDIENCE_COOKIE,
+        chosen.value,
+        max_age=ONE_YEAR,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+    )
+    response.headers["Cache-Control"] = PRIVATE
+    return response
 
 
 def _assemble(state: PageState, audience: Audience, as_of: datetime | None = None) -> ArticlePage:
@@ -260,33 +331,41 @@ def _assemble(state: PageState, audience: Audience, as_of: datetime | None = Non
     return page
 
 
-def _render_checked(state: PageState, audience: Audience, as_of: datetime | None = None) -> str:
+def _render_checked(
+    state: PageState, audience: Audience, as_of: datetime | None = None, *, shared: bool = True
+) -> str:
     """Render the page; versions whose stored text failed its check are logged and audited
     once the page is rendered (auditing ends the reader's transaction)."""
     page = _assemble(state, audience, as_of)
-    html = _render_article(page)
+    html = _render_article(page, shared=shared)
     if page.integrity_failures:
         integrity.record_failures(page.integrity_failures)
     return html
 
 
-def _render_article(page: ArticlePage) -> str:
+def _render_article(page: ArticlePage, *, shared: bool = True) -> str:
+    """Render the page; a `shared` page, the same for every reader, never reads the session
+    (reading it would make the answer vary on the reader's cookies)."""
+    # The chrome speaks the article's language, whatever the browser asks for: the
+    # warnings must be readable by whoever reads the wording.
+    speak(page.article.language)
     return render_template(
         "public/article.html",
         page=page,
         article=page.article,
         audience=page.audience,
-        audience_choices=AUDIENCE_CHOICES,
+        audiences=list(Audience),
         disclaimer=page.disclaimer,
         json_ld=_json_ld(page),
-        steps=["Submitted", "Under Review", "Approved"],
+        printed_on=utcnow(),
+        shared_page=shared,
     )
 
 
 def _archived_page(state: PageState, audience: Audience, as_of: datetime):
     """Show the page as published at a past moment; private, never cached."""
-    response = make_response(_render_checked(state, audience, as_of))
-    response.headers["Cache-Control"] = "private, no-store"
+    response = make_response(_render_checked(state, audience, as_of, shared=False))
+    response.headers["Cache-Control"] = PRIVATE
     return response
 
 
@@ -353,6 +432,7 @@ def _verification_json(found) -> dict:
                 "approved_at": _utc(item.approved_at),
                 "published": item.published,
                 "intact": item.intact,
+                "checkpoint": item.checkpoint,
                 "signatures": [
                     {
                         "printed_name": signoff.printed_name,
