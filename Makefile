@@ -95,13 +95,16 @@ format: install
 # The suite runs on SQLite; when TEST_DATABASE_URL names PostgreSQL it runs there too.
 test: lint test-sqlite test-postgres
 
+# Two workers (pytest-xdist) for the tests that need nothing but a database; the browser
+# and multi-server tests start servers of their own and run after, one at a time.
 test-sqlite: install test-tools
-	POSTGRES_URL="$${TEST_DATABASE_URL:-$$POSTGRES_URL}" TEST_DATABASE_URL= $(BIN)/pytest
+	POSTGRES_URL="$${TEST_DATABASE_URL:-$$POSTGRES_URL}" TEST_DATABASE_URL= $(BIN)/pytest -n 2 -m "not browser and not servers"
+	POSTGRES_URL="$${TEST_DATABASE_URL:-$$POSTGRES_URL}" TEST_DATABASE_URL= $(BIN)/pytest -m "browser or servers"
 
 test-postgres: install
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the suite again on $$TEST_DATABASE_URL (browser tests ran above on their own SQLite file)"; \
-		$(BIN)/pytest -m "not browser and not servers"; \
+		$(BIN)/pytest -n 2 -m "not browser and not servers"; \
 	else \
 		echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; \
 	fi

@@ -111,7 +111,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = TESTING_SECRET_KEY
     allows_built_in_secret_key = True
-    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    SQLALCHEMY_DATABASE_URI = FromEnvironment("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = True
     # Cheap hashing keeps fixtures fast; production keeps the scrypt default.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"

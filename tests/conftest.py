@@ -35,6 +35,29 @@ def postgres_url() -> str | None:
     return None
 
 
+def pytest_configure(config) -> None:
+    """Give each parallel worker (pytest-xdist) a PostgreSQL database of its own.
+
+    Every test truncates the database when it ends; two workers sharing one would empty
+    each other's tables mid-test.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not worker or not url.startswith("postgresql"):
+        return
+    base, name = url.rsplit("/", 1)
+    own = f"{name}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own}
+        ).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{own}"'))
+    admin.dispose()
+    os.environ["TEST_DATABASE_URL"] = f"{base}/{own}"
+
+
 @contextmanager
 def scratch_postgres_database(label: str) -> Iterator[str]:
     """Create an empty PostgreSQL database for one test and drop it afterwards."""
