@@ -406,8 +406,11 @@ class Workflow(RuleBasedStateMachine):
                 if section.version.workflow_state is not State.APPROVED:
                     assert section.pending
                     assert caution
+            # The page's references are display copies: their chains are the stored rows'.
+            stored = {reference.key: reference for reference in article.references}
             for item in page.references:
-                approved = newest_approved.get(part_chains.reference_part(item.reference).chain)
+                chain = part_chains.reference_part(stored[item.reference.key]).chain
+                approved = newest_approved.get(chain)
                 if approved is None:
                     assert item.pending or item.withheld
                     assert item.pending == caution
