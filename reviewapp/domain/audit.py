@@ -135,6 +135,11 @@ def record(
     event.hash = event_hash(event)
     db.session.add(event)
     db.session.flush()
+    if outcome == DONE:
+        # Who hears of a change is decided from its event, in the change's own transaction.
+        from reviewapp.domain import notifications
+
+        notifications.follow(event)
     return event
 
 
