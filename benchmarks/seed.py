@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import click
 from sqlalchemy import func, insert, select, text, update
 
-from reviewapp.domain.audit import event_hash
+from reviewapp.domain.audit import event_hash, index_subjects
 from reviewapp.domain.users import create_user
 from reviewapp.extensions import db
 from reviewapp.models import (
@@ -249,6 +249,7 @@ def seed_events(count: int, batch_size: int = 10_000) -> float:
     previous = previous or GENESIS_HASH
     at = utcnow() - timedelta(seconds=count)
     actions = ("version.submit", "version.start_review", "version.approve", "auth.sign_in")
+    first_new = db.session.scalar(select(func.max(AuditEvent.id))) or 0
     with click.progressbar(length=count, label="Audit events") as bar:
         done = 0
         while done < count:
@@ -276,7 +277,296 @@ def seed_events(count: int, batch_size: int = 10_000) -> float:
             db.session.commit()
             done += len(rows)
             bar.update(len(rows))
+    # Those naming a version that exists are tied to it, as `audit.record` ties its own.
+    index_subjects(first_new)
+    db.session.commit()
     return time.perf_counter() - started
+
+
+# Work waiting in a catalogue: the second version of the first sections of each article.
+PENDING_STATES = (
+    State.SUBMITTED,
+    State.UNDER_REVIEW,
+    State.AWAITING_SIGNOFF,
+    State.CHANGES_REQUESTED,
+)
+
+
+def seed_catalogue(
+    articles: int, sections: int, *, batch: int = 100, prefix: str = "cat", seed: int = 1
+) -> dict[str, int]:
+    """Create `articles` articles of `sections` approved clinician sections each, with work
+    waiting in every state, in bulk inserts (a few statements per batch of articles).
+
+    Each article's first sections get a second version: submitted (nobody holds it), under
+    review (held by the editor), awaiting sign-off and changes requested; every third
+    article's waiting work is overdue. Each waiting version has its submission on the audit
+    trail, tied to its article.
+    """
+    rng = random.Random(seed)  # noqa: S311 - benchmark data, not secrets
+    people = _accounts()
+    db.session.flush()
+    now = utcnow()
+    approved_at = now - timedelta(days=30)
+    made = {"articles": 0, "versions": 0, "pending": 0, "events": 0}
+    previous = db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    previous = previous or GENESIS_HASH
+    with click.progressbar(range(0, articles, batch), label="Articles") as bar:
+        for start in bar:
+            numbers = range(start, min(start + batch, articles))
+            previous = _seed_batch(
+                rng, numbers, sections, people, prefix, now, approved_at, previous, made
+            )
+            db.session.commit()
+    return made
+
+
+def _seed_batch(rng, numbers, sections, people, prefix, now, approved_at, previous, made) -> str:
+    article_ids = db.session.scalars(
+        insert(Article).returning(Article.id, sort_by_parameter_order=True),
+        [
+            {
+                "slug": f"{prefix}-{number}",
+                "title": f"Question {number} du catalogue ?",
+                "language": "fr",
+                "specialty": "",
+                "publication": PublicationPolicy.APPROVED_ONLY.value,
+                "required_signoffs": 2,
+                "review_interval_months": 12,
+                "public_revision": 1,
+                "created_at": approved_at,
+            }
+            for number in numbers
+        ],
+    ).all()
+    slugs = {
+        article_id: f"{prefix}-{number}"
+        for article_id, number in zip(article_ids, numbers, strict=True)
+    }
+    references = 5
+    reference_rows = [
+        {
+            "article_id": article_id,
+            "key": f"ref-{index}",
+            "position": index,
+            "kind": "article",
+            "title": f"Référence {index}",
+            "authors": "Auteur A",
+            "year": 2020,
+        }
+        for article_id in article_ids
+        for index in range(references)
+    ]
+    reference_ids = db.session.scalars(
+        insert(Reference).returning(Reference.id, sort_by_parameter_order=True), reference_rows
+    ).all()
+    refs = {
+        (row["article_id"], row["position"]): ref_id
+        for row, ref_id in zip(reference_rows, reference_ids, strict=True)
+    }
+    section_rows = [
+        {"article_id": article_id, "key": f"s{index}", "level": 2, "position": index}
+        for article_id in article_ids
+        for index in range(sections)
+    ]
+    section_ids = db.session.scalars(
+        insert(Section).returning(Section.id, sort_by_parameter_order=True), section_rows
+    ).all()
+    front = []
+    for article_id in article_ids:
+        payload = parts.front_matter(
+            title=f"Question {article_id}",
+            language="fr",
+            authors=[{"name": "Dr Bench", "credentials": "MD", "disclosures": "None"}],
+        )
+        front.append(
+            {
+                "kind": Kind.FRONT_MATTER.value,
+                "chain": article_chain(Kind.FRONT_MATTER, article_id),
+                "article_id": article_id,
+                "audience": "",
+                "number": 1,
+                "heading": "Front matter",
+                "body": parts.readable(Kind.FRONT_MATTER, payload),
+                "body_html": "",
+                "payload": parts.canonical(payload),
+                "author_id": people["contributor"].id,
+                "provenance": "human",
+                "change_summary": "",
+                "content_hash": parts.part_hash(Kind.FRONT_MATTER, slugs[article_id], payload),
+                "state": State.APPROVED.value,
+                "created_at": approved_at,
+                "state_changed_at": approved_at,
+                "approved_at": approved_at,
+            }
+        )
+    front_ids = db.session.scalars(
+        insert(Version).returning(Version.id, sort_by_parameter_order=True), front
+    ).all()
+    db.session.execute(
+        update(Article),
+        [
+            {
+                "id": article_id,
+                "front_matter_version_id": version_id,
+                "title": f"Question {article_id}",
+            }
+            for article_id, version_id in zip(article_ids, front_ids, strict=True)
+        ],
+    )
+    wording, pending, cited = [], [], []
+    for row, section_id in zip(section_rows, section_ids, strict=True):
+        article_id, index = row["article_id"], row["position"]
+        for number in (1, 2) if index < len(PENDING_STATES) else (1,):
+            a, b = rng.randrange(references), rng.randrange(references)
+            body = f"Section {index}, révision {number} [@ref-{a}]. Suite [@ref-{b}]."
+            rendered = markdown.render(body)
+            waiting = PENDING_STATES[index] if number == 2 else State.APPROVED
+            overdue = article_id % 3 == 0
+            at = (
+                now - timedelta(days=20 if overdue else 1, minutes=index)
+                if number == 2
+                else approved_at
+            )
+            due = None
+            if number == 2 and waiting is not State.CHANGES_REQUESTED:
+                due = at + timedelta(days=parts.DEFAULT_DAYS_TO_FIRST_REVIEW)
+            values = {
+                "kind": Kind.WORDING.value,
+                "chain": wording_chain(section_id, Audience.CLINICIAN.value),
+                "article_id": article_id,
+                "section_id": section_id,
+                "audience": Audience.CLINICIAN.value,
+                "number": number,
+                "heading": f"Section {index}",
+                "body": body,
+                "body_html": rendered.html,
+                "author_id": people["contributor"].id,
+                "provenance": "human",
+                "change_summary": "" if number == 1 else "Mise à jour.",
+                "content_hash": content_hash(
+                    article_slug=slugs[article_id],
+                    section_key=f"s{index}",
+                    audience=Audience.CLINICIAN.value,
+                    heading=f"Section {index}",
+                    body=body,
+                ),
+                "state": waiting.value,
+                "created_at": at,
+                "state_changed_at": at,
+                "approved_at": at if waiting is State.APPROVED else None,
+                "assignee_id": people["editor"].id if waiting is State.UNDER_REVIEW else None,
+                "assigned_at": at if waiting is State.UNDER_REVIEW else None,
+                "due_at": due,
+            }
+            (wording if number == 1 else pending).append(values)
+            cited.append(
+                (values, [refs[(article_id, int(k.split("-")[1]))] for k in rendered.cited_keys])
+            )
+    ids = db.session.scalars(
+        insert(Version).returning(Version.id, sort_by_parameter_order=True), wording + pending
+    ).all()
+    by_row = {
+        id(values): version_id for values, version_id in zip(wording + pending, ids, strict=True)
+    }
+    db.session.execute(
+        insert(VersionCitation),
+        [
+            {"version_id": by_row[id(values)], "reference_id": ref, "position": position}
+            for values, found in cited
+            for position, ref in enumerate(dict.fromkeys(found))
+        ],
+    )
+    published = [by_row[id(values)] for values in wording]
+    db.session.execute(
+        insert(Signoff),
+        [
+            {
+                "version_id": version_id,
+                "signer_id": people[board].id,
+                "printed_name": people[board].printed_name,
+                "role": "Medical Advisory Board member",
+                "meaning": "Approved for publication",
+                "content_hash": values["content_hash"],
+                "signed_at": approved_at,
+            }
+            for values, version_id in zip(wording, published, strict=True)
+            for board in ("board1", "board2")
+        ],
+    )
+    db.session.execute(
+        update(Section),
+        [
+            {"id": values["section_id"], "published_clinician_id": version_id}
+            for values, version_id in zip(wording, published, strict=True)
+        ],
+    )
+    parents = {(values["section_id"]): by_row[id(values)] for values in wording}
+    db.session.execute(
+        update(Version),
+        [
+            {"id": by_row[id(values)], "parent_id": parents[values["section_id"]]}
+            for values in pending
+        ],
+    )
+    steps = []
+    for values in pending:
+        version_id, at = by_row[id(values)], values["created_at"]
+        state = State(values["state"])
+        path = {
+            State.UNDER_REVIEW: [(Action.START_REVIEW, State.SUBMITTED, State.UNDER_REVIEW)],
+            State.AWAITING_SIGNOFF: [
+                (Action.START_REVIEW, State.SUBMITTED, State.UNDER_REVIEW),
+                (Action.APPROVE, State.UNDER_REVIEW, State.AWAITING_SIGNOFF),
+            ],
+            State.CHANGES_REQUESTED: [
+                (Action.START_REVIEW, State.SUBMITTED, State.UNDER_REVIEW),
+                (Action.REQUEST_CHANGES, State.UNDER_REVIEW, State.CHANGES_REQUESTED),
+            ],
+        }.get(state, [])
+        steps += [
+            {
+                "version_id": version_id,
+                "actor_id": people["editor"].id,
+                "action": action.value,
+                "from_state": source.value,
+                "to_state": target.value,
+                "comment": "Préciser." if action is Action.REQUEST_CHANGES else "",
+                "created_at": at,
+            }
+            for action, source, target in path
+        ]
+    if steps:
+        db.session.execute(insert(VersionTransition), steps)
+    events = []
+    for values in pending:
+        event = SimpleNamespace(
+            occurred_at=values["created_at"],
+            actor_id=people["contributor"].id,
+            actor_label=f"{people['contributor'].name} <{people['contributor'].email}>",
+            action="version.submit",
+            outcome="done",
+            target_type="version",
+            target_id=by_row[id(values)],
+            article_id=values["article_id"],
+            before="{}",
+            after=f'{{"number":2,"section":"{values["heading"]}"}}',
+            message="",
+            prev_hash=previous,
+        )
+        event.hash = event_hash(event)
+        previous = event.hash
+        events.append(vars(event))
+    if events:
+        first_new = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+        db.session.execute(insert(AuditEvent), events)
+        # Bulk-inserted events are tied to their versions as `audit.record` ties its own.
+        index_subjects(first_new)
+    made["articles"] += len(article_ids)
+    made["versions"] += len(ids) + len(front_ids)
+    made["pending"] += len(pending)
+    made["events"] += len(events)
+    return previous
 
 
 def seed(sections: int, versions: int, events: int = 0, slug: str | None = None) -> list[str]:

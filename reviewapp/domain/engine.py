@@ -15,7 +15,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from reviewapp.domain import audit, checkpoints, integrity, part_chains, signatures
+from reviewapp.domain import (
+    assignments,
+    audit,
+    checkpoints,
+    integrity,
+    part_chains,
+    signatures,
+)
 from reviewapp.domain.errors import (
     IntegrityRefused,
     PermissionDenied,
@@ -117,6 +124,20 @@ def can_take(actor: User | None, version: Version, action: Action) -> bool:
     """Return whether `actor` may ask for `action` on `version` in its present state."""
     row = transition_for(version.workflow_state, action)
     return row is not None and _refusal(actor, version, row) is None
+
+
+def why_not(actor: User | None, version: Version, action: Action) -> str | None:
+    """Return why `actor` may not ask for `action` on `version` now, or None if they may:
+    what `transition` would answer, for pages to say before anyone tries."""
+    if actor is None or not actor.is_active:
+        return "Sign in with an active account first."
+    if (never := _never_yours(actor, action)) is not None:
+        return never
+    row = transition_for(version.workflow_state, action)
+    if row is None:
+        why = NOT_NOW.get(action) or f"it cannot be sent to '{action.label}'"
+        return f"Version {version.number} is {version.workflow_state.label}: {why}."
+    return _refusal(actor, version, row)
 
 
 def _check_approval(version: Version, context: dict) -> None:
@@ -238,6 +259,8 @@ def _move(
         with engine_assignment():
             version.state = row.target.value
         version.state_changed_at = now
+        if row.target is State.AWAITING_SIGNOFF:
+            version.due_at = assignments.signoff_due(version.article, now)
     if row.target is State.APPROVED and row.source is not State.APPROVED:
         _publish(version, now)
     # Wording shows on the page while pending (under caution) and in the status strip; a
@@ -245,6 +268,10 @@ def _move(
     if version.is_wording:
         version.article.mark_public_change(now)
     db.session.flush()
+    if row.action is Action.START_REVIEW:
+        # The one place starting review claims unheld work for the editor who started it;
+        # the claim is on the trail just before the step it came with.
+        assignments.claim_on_start(actor, version, now)
     after = {"state": row.target.value, "content_hash": version.content_hash}
     if comment:
         after[reason_field(row.action)] = comment
@@ -253,6 +280,7 @@ def _move(
         row.event,
         target=recorded.target or ("version", version.id),
         article_id=version.article_id,
+        version=version,
         before={"state": before, "version_id": version.id},
         after=after | {"kind": version.kind} | recorded.details,
         at=now,

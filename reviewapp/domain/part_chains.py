@@ -152,7 +152,20 @@ def current_settings(article: Article) -> dict[str, Any]:
         publication=article.publication,
         required_signoffs=article.required_signoffs,
         review_interval_months=article.review_interval_months,
+        days_to_first_review=article.days_to_first_review,
+        days_to_signoff=article.days_to_signoff,
     )
+
+
+def review_days(article: Article | None) -> tuple[int, int]:
+    """Return (days to first review, days to board sign-off) of the approved settings.
+
+    Site texts have no article, and settings approved before the fields existed have no
+    days: both get the defaults.
+    """
+    if article is None:
+        return rules.DEFAULT_DAYS_TO_FIRST_REVIEW, rules.DEFAULT_DAYS_TO_SIGNOFF
+    return rules.review_days(current_settings(article))
 
 
 def current_reference(reference: Reference) -> dict[str, Any]:
@@ -236,6 +249,9 @@ def show(
         article.required_signoffs = payload["required_signoffs"]
         article.review_interval_months = payload["review_interval_months"]
         if approved:
+            # Due dates follow approved settings alone: a proposal never shortens them.
+            article.days_to_first_review = payload.get("days_to_first_review")
+            article.days_to_signoff = payload.get("days_to_signoff")
             article.settings_version_id = version_id
     elif part.kind is Kind.OUTLINE:
         places = {

@@ -8,6 +8,7 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from reviewapp.domain import audit, engine
+from reviewapp.domain.assignments import first_review_due
 from reviewapp.domain.errors import PermissionDenied, StaleVersion, ValidationError, require_fits
 from reviewapp.domain.locks import lock_chain, lock_row
 from reviewapp.domain.part_chains import Part, payload_of, sections_of, show
@@ -121,6 +122,7 @@ def submit_part(
         content_hash=rules.part_hash(part.kind, part.place, payload),
         created_at=now,
         state_changed_at=now,
+        due_at=first_review_due(article, now),
     )
     db.session.add(version)
     db.session.flush()

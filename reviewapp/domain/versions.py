@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from reviewapp.domain import audit, engine
+from reviewapp.domain.assignments import first_review_due
 from reviewapp.domain.errors import PermissionDenied, StaleVersion, ValidationError, require_fits
 from reviewapp.domain.locks import lock_section
 from reviewapp.extensions import db
@@ -152,6 +153,7 @@ def submit_version(
         ),
         created_at=now,
         state_changed_at=now,
+        due_at=first_review_due(article, now),
     )
     version.citations = [
         VersionCitation(reference=ref, position=index) for index, ref in enumerate(cited)

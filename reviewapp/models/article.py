@@ -28,6 +28,9 @@ class Article(db.Model):
     )
     required_signoffs: Mapped[int] = mapped_column(Integer, default=1)
     review_interval_months: Mapped[int] = mapped_column(Integer, default=12)
+    # From the approved review settings only; None: they predate the fields, use the defaults.
+    days_to_first_review: Mapped[int | None] = mapped_column(Integer)
+    days_to_signoff: Mapped[int | None] = mapped_column(Integer)
     specialty: Mapped[str] = mapped_column(String(100), default="")
     # The approved version each of these columns shows (domain/parts.py keeps them); None
     # while the part has never been approved, when the columns hold its newest proposal.

@@ -69,6 +69,27 @@ class Version(db.Model):
         Index("ix_version_chain_state", "section_id", "audience", "state"),
         # Pending versions are few whatever the history: the public page finds them by state.
         Index("ix_version_state_section", "state", "section_id"),
+        # The queue's "overdue" filter: pending states, then due dates in order.
+        Index("ix_version_state_due_at", "state", "due_at"),
+        # "Assigned to me" reads one editor's pending versions, not the whole table.
+        Index("ix_version_assignee_state", "assignee_id", "state"),
+        # An article's overview groups its own versions by chain, never the whole table.
+        Index("ix_version_article_chain", "article_id", "chain", "number"),
+        # A contributor's most recent versions.
+        Index("ix_version_author_created", "author_id", "created_at"),
+        # The queue's order (waiting since) within each waiting state, covering what its
+        # count and sort read (the chain for "nothing newer", kind and audience filters).
+        Index(
+            "ix_version_state_changed",
+            "state",
+            "state_changed_at",
+            "chain",
+            "number",
+            "kind",
+            "audience",
+        ),
+        # Review due dates.
+        Index("ix_version_state_approved", "state", "approved_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,11 +121,17 @@ class Version(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The editor who holds a pending version (claimed or assigned), and since when.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the step it waits for is due (domain/assignments.py sets it from review settings).
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     article: Mapped[Article | None] = relationship(foreign_keys=[article_id])
     section: Mapped[Section | None] = relationship(foreign_keys=[section_id])
     reference: Mapped[Reference | None] = relationship(foreign_keys=[reference_id])
-    author: Mapped[User | None] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     parent: Mapped["Version | None"] = relationship(remote_side=[id], foreign_keys=[parent_id])
     citations: Mapped[list["VersionCitation"]] = relationship(
         back_populates="version",

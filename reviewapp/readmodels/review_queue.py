@@ -1,34 +1,67 @@
 """Read models for the review queue and an article's overview.
 
-Each function runs a fixed number of queries whatever the number of sections or the depth
-of history: rows come from joins and grouped subqueries, never one query per section.
+Each function runs a fixed number of queries whatever the number of sections, articles or
+the depth of history: rows come from joins and grouped subqueries, never one query per
+section. The queue reads only what waits (pending states are few whatever the catalogue) and
+one page of it; the overview reads only its own article's versions.
 """
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from reviewapp.domain import part_chains
+from reviewapp.domain.assignments import ASSIGNABLE_STATES
 from reviewapp.domain.part_chains import Part
+from reviewapp.domain.signatures import reviewed_by
 from reviewapp.extensions import db
-from reviewapp.models import Article, Reference, Section, SiteText, User, Version, VersionTransition
+from reviewapp.models import (
+    Article,
+    Reference,
+    Section,
+    Signoff,
+    SiteText,
+    User,
+    UserRole,
+    Version,
+)
 from reviewapp.readmodels.publication import add_months
 from reviewapp.rules import parts as part_rules
 from reviewapp.rules.clock import utcnow
-from reviewapp.rules.states import Action, Audience, Kind, State
+from reviewapp.rules.states import PENDING_STATES, Audience, Kind, Role, State
 
-# The states that still need an editor or the author, counted per article.
+# The states that still need an editor, the board or the author.
 OPEN_STATES = (
     State.SUBMITTED,
     State.UNDER_REVIEW,
     State.CHANGES_REQUESTED,
     State.AWAITING_SIGNOFF,
 )
+PAGE_SIZE = 50
 OWN_VERSIONS_SHOWN = 50
+REVIEW_DUE_SHOWN = 50
+SLACK = timedelta(days=3)
+# How much of the version table waits, as told to SQLite's planner (see `waiting_in`).
+WAITING_SHARE = 0.05
+# The assignee filter's words besides an editor's id.
+ASSIGNED_TO_ME = "me"
+UNASSIGNED = "unassigned"
 
 
 @dataclass(frozen=True)
@@ -36,20 +69,16 @@ class QueueRow:
     version: Version
     section: Section | None  # None for every kind but wording
     article: Article | None  # None for site texts
-    author: User
-    # The editor whose "start review" step is on the version.
-    reviewer: User | None = None
+    author: User | None  # None for a version carried over with no author
+    # The editor holding the version (claimed or assigned).
+    assignee: User | None = None
     stale: str | None = None
     is_newest: bool = True
+    overdue: bool = False
 
     @property
     def due(self) -> date:
         return add_months(self.version.approved_at.date(), self.article.review_interval_months)
-
-    @property
-    def group(self) -> tuple[bool, int]:
-        """Return what the queue groups rows by: each article in turn, then the site texts."""
-        return (self.article is None, self.article.id if self.article is not None else 0)
 
     @property
     def kind_label(self) -> str:
@@ -74,16 +103,54 @@ class ArticleCounts:
         return sum(self.by_state.values()) + self.review_due
 
 
-@dataclass
-class Queue:
-    submitted: list[QueueRow]
-    mine: list[QueueRow]
-    others: list[QueueRow]
-    changes_requested: list[QueueRow]
-    awaiting_signoff: list[QueueRow]
-    review_due: list[QueueRow]
-    articles: list[ArticleCounts]
-    own: list[QueueRow]
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the queue shows: every value empty or False shows everything open."""
+
+    article: str = ""  # an article's slug
+    kind: str = ""
+    audience: str = ""
+    state: str = ""
+    assignee: str = ""  # ASSIGNED_TO_ME, UNASSIGNED or an editor's id
+    mine: bool = False  # versions the person wrote
+    overdue: bool = False
+    newest_first: bool = False
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    total: int
+    page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    @property
+    def first_number(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + 1 if self.rows else 0
+
+    @property
+    def last_number(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + len(self.rows)
+
+
+@dataclass(frozen=True)
+class ActionNeeded:
+    """What waits on one person, by role; None where the person does not hold the role."""
+
+    assigned_to_me: int | None = None
+    unclaimed: int | None = None
+    overdue: int | None = None
+    changes_requested: int | None = None
+    awaiting_signature: int | None = None
+
+    @property
+    def queue_count(self) -> int:
+        """Return the number the navigation shows beside the review queue."""
+        return (self.assigned_to_me or 0) + (self.unclaimed or 0) + (self.changes_requested or 0)
 
 
 @dataclass(frozen=True)
@@ -131,133 +198,269 @@ def is_newest_in_chain(newest) -> ColumnElement[bool]:
     return and_(newest.c.chain == Version.chain, newest.c.number == Version.number)
 
 
-def _with_places(query: Select) -> Select:
-    # Only wording has a section, and site texts have no article: both are outer joins.
+def has_no_successor() -> ColumnElement[bool]:
+    """Return the condition that no later version exists in the version's chain.
+
+    Asked of each candidate row through the (chain, number) index: it never groups the
+    whole table, so its cost follows the rows asked about, not the catalogue.
+    """
+    later = aliased(Version)
+    return ~exists().where(later.chain == Version.chain, later.number > Version.number)
+
+
+def awaits_author_or_other() -> ColumnElement[bool]:
+    """Return the condition that a waiting version still waits: one with changes requested
+    only while its chain has nothing newer (asked of those rows alone, not every row)."""
+    return case((Version.state == State.CHANGES_REQUESTED.value, has_no_successor()), else_=true())
+
+
+def _open_conditions(user: User, filters: QueueFilters, *, editor: bool) -> list:
+    states = [filters.state] if filters.state else [state.value for state in OPEN_STATES]
+    conditions = [waiting_in(states)]
+    if State.CHANGES_REQUESTED.value in states:
+        # A pending version is always its chain's newest (a newer one supersedes it); one
+        # with changes requested waits only until the author submits the next.
+        conditions.append(awaits_author_or_other())
+    if not editor or filters.mine:
+        conditions.append(Version.author_id == user.id)
+    if filters.article:
+        conditions.append(
+            Version.article_id
+            == select(Article.id).where(Article.slug == filters.article).scalar_subquery()
+        )
+    if filters.kind:
+        conditions.append(Version.kind == filters.kind)
+    if filters.audience:
+        conditions.append(Version.audience == filters.audience)
+    if filters.assignee == ASSIGNED_TO_ME:
+        conditions.append(Version.assignee_id == user.id)
+    elif filters.assignee == UNASSIGNED:
+        conditions.append(Version.assignee_id.is_(None))
+    elif filters.assignee:
+        conditions.append(Version.assignee_id == int(filters.assignee))
+    if filters.overdue:
+        conditions += overdue_conditions(utcnow())
+    return conditions
+
+
+def waiting_in(states: Iterable[str]) -> ColumnElement[bool]:
+    """Return the condition that a version is in one of these waiting states.
+
+    Waiting versions are few beside the approved history, which SQLite's statistics cannot
+    tell (they keep only the average rows per state): without the hint it reads the whole
+    table for four states instead of their index ranges. PostgreSQL's statistics know.
+    """
+    condition = Version.state.in_(list(states))
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.likelihood(condition, literal_column(repr(WAITING_SHARE)))
+    return condition
+
+
+def overdue_conditions(now: datetime) -> list:
+    """Return the conditions of pending work past its due date (index: state, due_at)."""
+    return [waiting_in(state.value for state in PENDING_STATES), Version.due_at < now]
+
+
+def queue_page(user: User, filters: QueueFilters, *, editor: bool) -> QueuePage:
+    """Return one page of the open versions the filters pick, oldest first unless asked.
+
+    Two queries for the rows and the total, plus at most three for patient wording's
+    staleness, whatever the page, the filters or the size of the catalogue.
+    """
+    conditions = _open_conditions(user, filters, editor=editor)
+    total = db.session.scalar(select(func.count(Version.id)).where(*conditions))
+    assignee = aliased(User)
+    waited = Version.state_changed_at.desc() if filters.newest_first else Version.state_changed_at
+    tie = Version.id.desc() if filters.newest_first else Version.id
+    page = min(max(filters.page, 1), max(1, -(-total // PAGE_SIZE)))
+    # The page's ids first, sorted on the (state, state_changed_at) index alone; the rows
+    # and their long texts are read for those fifty only.
+    page_ids = (
+        select(Version.id)
+        .where(*conditions)
+        .order_by(waited, tie)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    rows = db.session.execute(
+        select(Version, Section, Article, User, assignee)
+        .outerjoin(Section, Section.id == Version.section_id)
+        .outerjoin(Article, Article.id == Version.article_id)
+        .outerjoin(User, User.id == Version.author_id)
+        .outerjoin(assignee, assignee.id == Version.assignee_id)
+        # The page shows names, not roles: no extra query for each batch of accounts.
+        .options(lazyload(User.role_rows), lazyload(assignee.role_rows))
+        .where(Version.id.in_(page_ids.scalar_subquery()))
+        .order_by(waited, tie)
+    ).all()
+    stale = staleness([row[0] for row in rows])
+    now = utcnow()
+    return QueuePage(
+        [
+            QueueRow(
+                version,
+                section,
+                article,
+                author,
+                holder,
+                stale.get(version.id),
+                overdue=_is_overdue(version, now),
+            )
+            for version, section, article, author, holder in rows
+        ],
+        total,
+        page,
+    )
+
+
+def _is_overdue(version: Version, now: datetime) -> bool:
     return (
-        query.outerjoin(Section, Section.id == Version.section_id)
+        version.due_at is not None
+        and version.workflow_state in PENDING_STATES
+        and version.due_at < now
+    )
+
+
+def action_needed(user: User, *, editor: bool, contributor: bool, board: bool) -> ActionNeeded:
+    """Count what waits on `user` in each role they hold, in one query."""
+    if not (editor or contributor or board):
+        return ActionNeeded()
+    now = utcnow()
+    assignable = [state.value for state in ASSIGNABLE_STATES]
+
+    def count(*conditions) -> ColumnElement[int]:
+        return select(func.count(Version.id)).where(*conditions).scalar_subquery()
+
+    none = literal(None)
+    counts = db.session.execute(
+        select(
+            count(Version.assignee_id == user.id, waiting_in(assignable)) if editor else none,
+            count(waiting_in([State.SUBMITTED.value]), Version.assignee_id.is_(None))
+            if editor
+            else none,
+            count(*overdue_conditions(now)) if editor else none,
+            count(
+                Version.author_id == user.id,
+                waiting_in([State.CHANGES_REQUESTED.value]),
+                has_no_successor(),
+            )
+            if contributor
+            else none,
+            count(*awaiting_signature_of(user)) if board else none,
+        )
+    ).one()
+    return ActionNeeded(*counts)
+
+
+def awaiting_signature_of(user: User) -> list:
+    """Return the conditions of versions waiting for this board member's signature: not
+    theirs, not reviewed by them, and not signed by them on this content hash yet."""
+    signed = exists().where(
+        Signoff.version_id == Version.id,
+        Signoff.signer_id == user.id,
+        Signoff.content_hash == Version.content_hash,
+    )
+    return [
+        waiting_in([State.AWAITING_SIGNOFF.value]),
+        or_(Version.author_id.is_(None), Version.author_id != user.id),
+        ~reviewed_by(user.id, Version.id),
+        ~signed,
+    ]
+
+
+def review_due_rows(today: date) -> list[QueueRow]:
+    """Return the published wording longest past its article's review interval (at most
+    REVIEW_DUE_SHOWN + 1, so a page can say there are more), in two queries."""
+    intervals = db.session.scalars(select(Article.review_interval_months).distinct()).all()
+    if not intervals:
+        return []
+    # Months differ in length between databases' interval arithmetic: each interval in use
+    # gets its own cutoff day, computed here the way the pages compute due dates.
+    due = or_(
+        *(
+            and_(
+                Article.review_interval_months == months,
+                # A few days' slack for month ends; the exact date is checked below.
+                Version.approved_at < _day_start(add_months(today, -months) + SLACK),
+            )
+            for months in intervals
+        )
+    )
+    published = or_(
+        Section.published_clinician_id == Version.id,
+        Section.published_patient_id == Version.id,
+    )
+    rows = db.session.execute(
+        select(Version, Section, Article, User)
+        .join(Section, Section.id == Version.section_id)
+        .join(Article, Article.id == Version.article_id)
+        .outerjoin(User, User.id == Version.author_id)
+        .options(lazyload(User.role_rows))
+        .where(
+            Version.state == State.APPROVED.value,
+            Version.approved_at < _day_start(add_months(today, -min(intervals)) + SLACK),
+            due,
+            published,
+        )
+        .order_by(Version.approved_at, Version.id)
+        .limit(REVIEW_DUE_SHOWN + 1)
+    ).all()
+    return [row for row in (QueueRow(*columns) for columns in rows) if row.due <= today]
+
+
+def _day_start(day: date) -> datetime:
+    # Due on a day means due from its first moment: approved before the next day began.
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+
+
+def own_rows(user: User) -> list[QueueRow]:
+    """Return the person's most recent versions, each saying whether a newer one exists."""
+    rows = db.session.execute(
+        select(Version, Section, Article, User, has_no_successor().label("is_newest"))
+        .outerjoin(Section, Section.id == Version.section_id)
         .outerjoin(Article, Article.id == Version.article_id)
         .join(User, User.id == Version.author_id)
-        # The pages show names, not roles: no extra query for each batch of accounts.
         .options(lazyload(User.role_rows))
-    )
-
-
-def _open_rows(article_id: int | None = None) -> list[QueueRow]:
-    """Return the newest version of every chain that waits on someone, with its reviewer."""
-    newest = newest_in_chains()
-    step = aliased(VersionTransition)
-    reviewer = aliased(User)
-    query = (
-        _with_places(select(Version, Section, Article, User, reviewer))
-        .join(newest, is_newest_in_chain(newest))
-        .outerjoin(
-            step,
-            and_(step.version_id == Version.id, step.action == Action.START_REVIEW.value),
-        )
-        .outerjoin(reviewer, reviewer.id == step.actor_id)
-        .options(lazyload(reviewer.role_rows))
-        .where(Version.state.in_([state.value for state in OPEN_STATES]))
-        .order_by(Version.state_changed_at, Version.id)
-    )
-    if article_id is not None:
-        query = query.where(Version.article_id == article_id)
-    rows = db.session.execute(query).all()
-    stale = staleness([row[0] for row in rows])
-    return [
-        QueueRow(version, section, article, author, reviewer, stale.get(version.id))
-        for version, section, article, author, reviewer in rows
-    ]
-
-
-def _review_due_rows(today: date) -> list[QueueRow]:
-    """Return the published versions whose article's review interval has run out."""
-    published = Version.id.in_(
-        select(Section.published_clinician_id).where(Section.published_clinician_id.isnot(None))
-    ) | Version.id.in_(
-        select(Section.published_patient_id).where(Section.published_patient_id.isnot(None))
-    )
-    rows = db.session.execute(
-        _with_places(select(Version, Section, Article, User))
-        .where(published, Version.approved_at.isnot(None))
-        .order_by(Version.approved_at, Version.id)
-    ).all()
-    return [
-        row
-        for row in (QueueRow(*columns) for columns in rows)
-        # Interval arithmetic in months differs between databases; the rows are one per chain.
-        if row.due <= today
-    ]
-
-
-def _own_rows(user: User) -> list[QueueRow]:
-    newest = newest_in_chains()
-    rows = db.session.execute(
-        _with_places(
-            select(
-                Version,
-                Section,
-                Article,
-                User,
-                (Version.number == newest.c.number).label("is_newest"),
-            )
-        )
-        .join(newest, newest.c.chain == Version.chain)
         .where(Version.author_id == user.id)
         .order_by(Version.created_at.desc(), Version.id.desc())
         .limit(OWN_VERSIONS_SHOWN)
     ).all()
     return [
-        QueueRow(version, section, article, author, is_newest=bool(is_newest))
-        for version, section, article, author, is_newest in rows
+        QueueRow(version, section, article, author, is_newest=bool(newest))
+        for version, section, article, author, newest in rows
     ]
 
 
-def article_counts(
-    review_due: Iterable[QueueRow] = (), article_id: int | None = None
-) -> list[ArticleCounts]:
-    """Count the open versions (newest of their chain, of every kind) per article and state."""
-    articles_query = select(Article).order_by(Article.title)
-    if article_id is not None:
-        articles_query = articles_query.where(Article.id == article_id)
-    counts = {article.id: ArticleCounts(article) for article in db.session.scalars(articles_query)}
-    newest = newest_in_chains()
+def editor_accounts() -> list[User]:
+    """Return the active medical editors, by name (one query)."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.EDITOR.value, User.active.is_(True))
+            .options(lazyload(User.role_rows))
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def article_counts(article_id: int) -> ArticleCounts:
+    """Count one article's open versions (newest of their chain, of every kind) by state."""
+    article = db.session.get(Article, article_id)
+    counts = ArticleCounts(article)
+    newest = newest_in_chains(Version.article_id == article_id)
     query = (
-        select(Version.article_id, Version.state, func.count(Version.id))
+        select(Version.state, func.count(Version.id))
         .join(newest, is_newest_in_chain(newest))
         .where(
-            Version.article_id.isnot(None),
+            Version.article_id == article_id,
             Version.state.in_([state.value for state in OPEN_STATES]),
         )
-        .group_by(Version.article_id, Version.state)
+        .group_by(Version.state)
     )
-    if article_id is not None:
-        query = query.where(Version.article_id == article_id)
-    for found_id, state, number in db.session.execute(query):
-        counts[found_id].by_state[state] = number
-    for row in review_due:
-        if row.article.id in counts:
-            counts[row.article.id].review_due += 1
-    return list(counts.values())
-
-
-def queue_for(user: User, *, editor: bool, contributor: bool) -> Queue:
-    """Gather what waits for an editor, and a contributor's own versions."""
-    open_rows = _open_rows() if editor else []
-    review_due = _review_due_rows(utcnow().date()) if editor else []
-    by_state: dict[State, list[QueueRow]] = defaultdict(list)
-    for row in open_rows:
-        by_state[row.version.workflow_state].append(row)
-    under_review = by_state[State.UNDER_REVIEW]
-    return Queue(
-        submitted=by_state[State.SUBMITTED],
-        mine=[row for row in under_review if row.reviewer and row.reviewer.id == user.id],
-        others=[row for row in under_review if not row.reviewer or row.reviewer.id != user.id],
-        changes_requested=by_state[State.CHANGES_REQUESTED],
-        awaiting_signoff=by_state[State.AWAITING_SIGNOFF],
-        review_due=review_due,
-        articles=article_counts(review_due),
-        own=_own_rows(user) if contributor else [],
-    )
+    for state, number in db.session.execute(query):
+        counts.by_state[state] = number
+    return counts
 
 
 def clinician_heads(section_ids: Iterable[int]) -> dict[int, ClinicianHead]:
@@ -417,17 +620,16 @@ def article_overview(article: Article) -> Overview:
         .where(Section.article_id == article.id)
         .order_by(Section.position)
     ).all()
-    newest = newest_numbers()
+    # Only this article's versions are grouped (index: article_id, chain, number): the page
+    # costs the same however many other articles there are.
+    wording = (Version.article_id == article.id, Version.kind == Kind.WORDING.value)
+    newest = newest_in_chains(*wording)
     newest_rows = db.session.execute(
         select(Version, User)
         .join(User, User.id == Version.author_id)
         .options(lazyload(User.role_rows))
-        .join(Section, Section.id == Version.section_id)
-        .join(
-            newest,
-            is_newest(newest),
-        )
-        .where(Section.article_id == article.id)
+        .join(newest, is_newest_in_chain(newest))
+        .where(*wording)
     ).all()
     newest_by_chain = {(v.section_id, v.audience): (v, author) for v, author in newest_rows}
 
@@ -465,7 +667,7 @@ def article_overview(article: Article) -> Overview:
                 )
                 chain.review_due = chain.due <= today
                 due += chain.review_due
-    [counts] = article_counts(article_id=article.id)
+    counts = article_counts(article.id)
     counts.review_due = due
     return Overview(article, sections, counts)
 

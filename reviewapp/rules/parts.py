@@ -28,6 +28,8 @@ REFERENCE_FIELDS = (
     "note",
 )
 SETTINGS_FIELDS = ("publication", "required_signoffs", "review_interval_months")
+# When pending work is due; settings proposed before these existed leave them out.
+REVIEW_DAYS_FIELDS = ("days_to_first_review", "days_to_signoff")
 OUTLINE_LEVELS = (1, 2, 3)
 
 DISCLAIMER_PREFIX = "disclaimer."
@@ -59,6 +61,13 @@ VALUE_LIMITS = {
 }
 MAX_SIGNOFFS = 20
 MAX_REVIEW_INTERVAL_MONTHS = 120
+# A week for an editor's first decision on a submission, two for the board to sign: the
+# board meets less often than editors read their queue, and a signature needs the member's
+# own reading of the sources. They also apply to site texts (no article, no settings) and to
+# articles whose approved settings predate the fields.
+DEFAULT_DAYS_TO_FIRST_REVIEW = 7
+DEFAULT_DAYS_TO_SIGNOFF = 14
+MAX_REVIEW_DAYS = 365
 
 LABELS = {
     "title": "Title (the clinical question)",
@@ -77,6 +86,8 @@ LABELS = {
     "publication": "Publication policy",
     "required_signoffs": "Board sign-offs required",
     "review_interval_months": "Review interval (months)",
+    "days_to_first_review": "Days to first review",
+    "days_to_signoff": "Days to board sign-off",
 }
 
 
@@ -141,7 +152,8 @@ def readable(kind: Kind, payload: dict[str, Any]) -> str:
             lines.append(f"{LABELS[name]}: {'' if value is None else value}")
         return "\n".join(lines)
     if kind is Kind.SETTINGS:
-        return "\n".join(f"{LABELS[name]}: {payload[name]}" for name in SETTINGS_FIELDS)
+        named = [*SETTINGS_FIELDS, *(name for name in REVIEW_DAYS_FIELDS if name in payload)]
+        return "\n".join(f"{LABELS[name]}: {payload[name]}" for name in named)
     if kind is Kind.OUTLINE:
         lines = [
             f"{index}. {'  ' * (entry['level'] - 1)}{entry['key']} (level {entry['level']})"
@@ -186,13 +198,36 @@ def reference(key: str, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def settings(
-    *, publication: str, required_signoffs: int, review_interval_months: int
+    *,
+    publication: str,
+    required_signoffs: int,
+    review_interval_months: int,
+    days_to_first_review: int | None = None,
+    days_to_signoff: int | None = None,
 ) -> dict[str, Any]:
-    return {
+    """Return review settings; days left out (None) mean the defaults, as in older versions."""
+    payload: dict[str, Any] = {
         "publication": publication,
         "required_signoffs": required_signoffs,
         "review_interval_months": review_interval_months,
     }
+    # Left out rather than defaulted, so that settings carried over before the fields existed
+    # (migration 0011 builds them here) hash and read as they always did.
+    for name, value in (
+        ("days_to_first_review", days_to_first_review),
+        ("days_to_signoff", days_to_signoff),
+    ):
+        if value is not None:
+            payload[name] = value
+    return payload
+
+
+def review_days(payload: dict[str, Any]) -> tuple[int, int]:
+    """Return (days to first review, days to board sign-off) that settings values set."""
+    return (
+        payload.get("days_to_first_review", DEFAULT_DAYS_TO_FIRST_REVIEW),
+        payload.get("days_to_signoff", DEFAULT_DAYS_TO_SIGNOFF),
+    )
 
 
 def outline(sections: list[tuple[str, int]], retired: list[str] | tuple = ()) -> dict[str, Any]:
@@ -228,10 +263,12 @@ def problems(kind: Kind, payload: dict[str, Any]) -> list[tuple[str, str]]:
             found.append(
                 ("publication", "The policy must be 'approved-only' or 'pending-with-caution'.")
             )
-        for name, top in (
+        ranges = [
             ("required_signoffs", MAX_SIGNOFFS),
             ("review_interval_months", MAX_REVIEW_INTERVAL_MONTHS),
-        ):
+            *((name, MAX_REVIEW_DAYS) for name in REVIEW_DAYS_FIELDS if name in payload),
+        ]
+        for name, top in ranges:
             value = payload[name]
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= top:
                 found.append((name, f"{LABELS[name]} must be a whole number from 1 to {top}."))

@@ -6,13 +6,23 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from reviewapp.extensions import db
-from reviewapp.models import Comment, Section, Signoff, Version, VersionCitation, VersionTransition
+from reviewapp.models import (
+    Comment,
+    Section,
+    Signoff,
+    User,
+    Version,
+    VersionCitation,
+    VersionTransition,
+)
 from reviewapp.rules.states import PENDING_STATES, Audience, Kind
 
 # Everything a version's answer shows: the session may no longer hold the article, section
 # or reference the view looked up by the time the response schema reads it.
 _VERSION_LOADING = (
     joinedload(Version.author),
+    # Who holds it: names only, no roles.
+    joinedload(Version.assignee).lazyload(User.role_rows),
     joinedload(Version.article),
     joinedload(Version.section),
     joinedload(Version.reference),

@@ -15,6 +15,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, missing, post_lo
 
 from reviewapp.blueprints.api import queries
 from reviewapp.domain import part_chains, signatures
+from reviewapp.domain.assignments import is_overdue
 from reviewapp.domain.comments import can_comment
 from reviewapp.domain.engine import allowed_actions
 from reviewapp.domain.signoffs import MEANINGS
@@ -206,6 +207,23 @@ class NewSettingsVersionSchema(NewPartVersionSchema):
         validate=validate.Range(min=1, max=part_rules.MAX_REVIEW_INTERVAL_MONTHS),
         metadata={"description": "Months after which approved wording is due for review."},
     )
+    # Optional: left out, the defaults apply, as for settings proposed before these existed.
+    days_to_first_review = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1, max=part_rules.MAX_REVIEW_DAYS),
+        metadata={
+            "description": "Days an editor has to decide on a submitted version "
+            f"(default {part_rules.DEFAULT_DAYS_TO_FIRST_REVIEW})."
+        },
+    )
+    days_to_signoff = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1, max=part_rules.MAX_REVIEW_DAYS),
+        metadata={
+            "description": "Days the board has to sign a version an editor approved "
+            f"(default {part_rules.DEFAULT_DAYS_TO_SIGNOFF})."
+        },
+    )
 
 
 class NewOutlineEntrySchema(Input):
@@ -283,6 +301,15 @@ class NewTransitionSchema(Input):
     @post_load
     def _as_action(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         return {**data, "action": Action(data["action"])}
+
+
+class NewAssignmentSchema(Input):
+    assignee_id = fields.Integer(
+        required=True,
+        strict=True,
+        validate=ID_RANGE,
+        metadata={"description": "The account of the active medical editor to hold it."},
+    )
 
 
 class NewCommentSchema(Input):
@@ -539,6 +566,20 @@ class VersionSchema(Output):
     created_at = Timestamp()
     state_changed_at = Timestamp()
     approved_at = Timestamp(allow_none=True)
+    assignee = fields.Nested(
+        UserRefSchema,
+        allow_none=True,
+        metadata={"description": "The medical editor holding it (claimed or assigned); or null."},
+    )
+    assigned_at = Timestamp(allow_none=True)
+    due_at = Timestamp(
+        allow_none=True,
+        metadata={"description": "When the step it waits for is due, from review settings."},
+    )
+    overdue = DerivedBoolean(
+        derive=is_overdue,
+        metadata={"description": "True when it is still pending past its due date."},
+    )
     allowed_actions = DerivedList(
         fields.String(validate=validate.OneOf(ACTIONS)),
         derive=_caller_actions,

@@ -23,6 +23,7 @@ from reviewapp.blueprints.api.schemas import (
     DiffQuerySchema,
     DiffSchema,
     ErrorSchema,
+    NewAssignmentSchema,
     NewCommentSchema,
     NewFrontMatterVersionSchema,
     NewObjectionSchema,
@@ -40,7 +41,7 @@ from reviewapp.blueprints.api.schemas import (
     VersionListSchema,
     part_values,
 )
-from reviewapp.domain import engine
+from reviewapp.domain import assignments, engine
 from reviewapp.domain.comments import add_comment, resolve_comment
 from reviewapp.domain.errors import StaleVersion, ValidationError
 from reviewapp.domain.part_chains import (
@@ -55,7 +56,7 @@ from reviewapp.domain.parts import new_reference, submit_part
 from reviewapp.domain.signoffs import object_to_version, sign_version
 from reviewapp.domain.versions import submit_version
 from reviewapp.extensions import db
-from reviewapp.models import Article, AuditEvent, Comment, Reference, Section, Version
+from reviewapp.models import Article, AuditEvent, Comment, Reference, Section, User, Version
 from reviewapp.rules import parts as part_rules
 from reviewapp.rules.limits import MAX_ID
 from reviewapp.rules.states import Audience, Role
@@ -489,6 +490,41 @@ def transition(fields: dict[str, Any], version_id: int):
     )
     db.session.commit()
     return moved
+
+
+@bp.route(f"/versions/{VERSION_ID}/claim", methods=["POST"])
+@bp.doc(operationId="claimVersion")
+@refuses(403, 404, 409)
+@bp.response(200, VersionDetailSchema, description="The version, held by the caller.")
+def claim(version_id: int):
+    """Claim a submitted or under-review version as the calling editor's own work."""
+    held = assignments.claim(g.actor, _version_or_404(version_id))
+    db.session.commit()
+    return held
+
+
+@bp.route(f"/versions/{VERSION_ID}/assign", methods=["POST"])
+@bp.doc(operationId="assignVersion")
+@bp.arguments(NewAssignmentSchema)
+@refuses(400, 403, 404, 409, 422)
+@bp.response(200, VersionDetailSchema, description="The version, held by the assignee.")
+def assign(fields: dict[str, Any], version_id: int):
+    """Assign a pending version to a medical editor, taking it from whoever holds it."""
+    version = _version_or_404(version_id)
+    held = assignments.assign(g.actor, version, db.session.get(User, fields["assignee_id"]))
+    db.session.commit()
+    return held
+
+
+@bp.route(f"/versions/{VERSION_ID}/release", methods=["POST"])
+@bp.doc(operationId="releaseVersion")
+@refuses(403, 404, 409)
+@bp.response(200, VersionDetailSchema, description="The version, held by nobody.")
+def release(version_id: int):
+    """Release the hold on a pending version, so that any editor may claim it."""
+    released = assignments.release(g.actor, _version_or_404(version_id))
+    db.session.commit()
+    return released
 
 
 @bp.route(f"/versions/{VERSION_ID}/comments")

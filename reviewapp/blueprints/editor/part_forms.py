@@ -172,18 +172,39 @@ class SettingsForm(PartForm):
     )
     required_signoffs = StringField("Board sign-offs required")
     review_interval_months = StringField("Review interval (months)")
+    days_to_first_review = StringField(
+        rules.LABELS["days_to_first_review"],
+        description="Days an editor has to decide on a submitted version before it shows as "
+        f"overdue; left blank, {rules.DEFAULT_DAYS_TO_FIRST_REVIEW}.",
+    )
+    days_to_signoff = StringField(
+        rules.LABELS["days_to_signoff"],
+        description="Days the board has to sign a version an editor approved before it shows "
+        f"as overdue; left blank, {rules.DEFAULT_DAYS_TO_SIGNOFF}.",
+    )
 
     def fill(self, values: dict[str, Any]) -> None:
         for name in rules.SETTINGS_FIELDS:
             value = values.get(name)
             self[name].data = "" if value is None else str(value)
+        # Settings from before the due dates start from the defaults they were held to.
+        first, signoff = rules.review_days(values)
+        self.days_to_first_review.data = str(first)
+        self.days_to_signoff.data = str(signoff)
 
     def payload(self) -> dict[str, Any]:
         return rules.settings(
             publication=self.publication.data or "",
             required_signoffs=whole_number(self.required_signoffs.data),
             review_interval_months=whole_number(self.review_interval_months.data),
+            days_to_first_review=_days(self.days_to_first_review.data),
+            days_to_signoff=_days(self.days_to_signoff.data),
         )
+
+
+def _days(value: str | None) -> int | str | None:
+    """Return typed days, or None when left blank: the defaults apply, as in older settings."""
+    return whole_number(value) if (value or "").strip() else None
 
 
 LEVEL_CHOICES = [SelectChoice(level, str(level)) for level in rules.OUTLINE_LEVELS]

@@ -8,7 +8,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from reviewapp.blueprints.editor import pages, part_pages
-from reviewapp.blueprints.editor.forms import ActionForm, CommentForm, ConfirmForm, EditForm
+from reviewapp.blueprints.editor.assignment import AssignForm, HoldForm
+from reviewapp.blueprints.editor.forms import ActionForm, CommentForm, EditForm
 from reviewapp.blueprints.editor.part_forms import (
     FrontMatterForm,
     NewReferenceForm,
@@ -19,24 +20,33 @@ from reviewapp.blueprints.editor.part_forms import (
     SiteTextForm,
     SiteTextKeyForm,
 )
-from reviewapp.domain import part_chains
+from reviewapp.blueprints.editor.queue_filters import QueueFilterForm, page_number, page_url
+from reviewapp.domain import assignments, part_chains
 from reviewapp.domain.comments import add_comment, resolve_comment
 from reviewapp.domain.engine import transition
 from reviewapp.domain.errors import DomainError
 from reviewapp.domain.parts import can_propose, new_reference, submit_part
 from reviewapp.domain.versions import HUMAN, can_submit, submit_version
 from reviewapp.extensions import db
-from reviewapp.models import Article, Comment, Reference, Section, Version
+from reviewapp.models import Article, Comment, Reference, Section, User, Version
 from reviewapp.readmodels.review_queue import (
+    OWN_VERSIONS_SHOWN,
+    REVIEW_DUE_SHOWN,
+    QueueFilters,
     article_overview,
     article_parts,
-    queue_for,
+    editor_accounts,
+    own_rows,
+    queue_page,
+    review_due_rows,
     site_text_parts,
 )
 from reviewapp.rules import parts as part_rules
+from reviewapp.rules.clock import utcnow
 from reviewapp.rules.states import Action, Audience, Role, State
 from reviewapp.web.access import get_or_404, roles_required
 from reviewapp.web.errors import audit_refusal, show_refusal
+from reviewapp.web.templating import action_counts
 
 bp = Blueprint("editor", __name__, url_prefix="/review")
 
@@ -72,19 +82,33 @@ def _chain_or_404(slug: str, key: str, audience: str) -> tuple[Section, Audience
 @bp.get("/")
 @roles_required(*READERS)
 def queue():
-    """Show the review queue."""
-    data = queue_for(
-        current_user,
-        editor=current_user.has_role(Role.EDITOR),
-        contributor=current_user.has_role(Role.CONTRIBUTOR),
+    """Show one page of the review queue, filtered, with what needs the person at the top."""
+    is_editor = current_user.has_role(Role.EDITOR)
+    is_contributor = current_user.has_role(Role.CONTRIBUTOR)
+    editors = editor_accounts() if is_editor else []
+    form = QueueFilterForm(request.args, editors, editor=is_editor)
+    valid = form.validate()
+    page = page_number(request.args.get("page"))
+    data = queue_page(
+        current_user, form.filters(page) if valid else QueueFilters(), editor=is_editor
     )
-    return render_template(
-        "editor/queue.html",
-        queue=data,
-        is_editor=current_user.has_role(Role.EDITOR),
-        is_contributor=current_user.has_role(Role.CONTRIBUTOR),
-        State=State,
-        wide=True,
+    return (
+        render_template(
+            "editor/queue.html",
+            queue=data,
+            filters=form,
+            needed=action_counts(),
+            review_due=review_due_rows(utcnow().date()) if is_editor else [],
+            own=own_rows(current_user) if is_contributor else [],
+            page_url=lambda number: page_url(request.args, number),
+            is_editor=is_editor,
+            is_contributor=is_contributor,
+            is_board=current_user.has_role(Role.BOARD),
+            review_due_shown=REVIEW_DUE_SHOWN,
+            own_shown=OWN_VERSIONS_SHOWN,
+            wide=True,
+        ),
+        200 if valid else 422,
     )
 
 
@@ -97,6 +121,7 @@ def overview(slug: str):
         "editor/overview.html",
         overview=article_overview(article),
         parts=article_parts(article),
+        review_days=part_chains.review_days(article),
         article=article,
         audiences=list(Audience),
         can_edit=can_submit(current_user),
@@ -174,7 +199,7 @@ def _review_page(found: Version, **forms_and_status):
 @bp.post("/versions/<int:version_id>/actions")
 @roles_required(*READERS)
 def act(version_id: int):
-    """Take one workflow step on a version."""
+    """Take one workflow step on a version, with the comment typed in the page's one box."""
     found = get_or_404(Version, version_id, "version")
     form = ActionForm()
     if not form.validate():
@@ -193,6 +218,10 @@ def act(version_id: int):
     return redirect(url_for("editor.version", version_id=version_id))
 
 
+# The domain names the comment's text "body" (as the API does); the page's box is "comment".
+COMMENT_FIELDS = {"body": "comment"}
+
+
 @bp.post("/versions/<int:version_id>/comments")
 @roles_required(*READERS)
 def comment(version_id: int):
@@ -202,9 +231,9 @@ def comment(version_id: int):
     if not form.validate():
         return _review_page(found, comment_form=form, status=422)
     try:
-        added = add_comment(current_user, found, form.body.data or "")
+        added = add_comment(current_user, found, form.comment.data or "")
     except DomainError as error:
-        show_refusal(error, form)
+        show_refusal(error, form, renamed=COMMENT_FIELDS)
         found = db.session.get(Version, version_id)
         return _review_page(found, comment_form=form, status=error.status)
     db.session.commit()
@@ -212,19 +241,83 @@ def comment(version_id: int):
     return redirect(url_for("editor.version", version_id=version_id, _anchor=f"comment-{added.id}"))
 
 
+def _hold_step(version_id: int, step: Callable[[Version], Version], done: str):
+    """Claim, assign or release a version: refusals re-render its page with their status."""
+    found = get_or_404(Version, version_id, "version")
+    if not HoldForm().validate():
+        abort(400, "The form expired; reload the page and try again.")
+    try:
+        held = step(found)
+    except DomainError as error:
+        audit_refusal(error)
+        return _review_page(db.session.get(Version, version_id), status=error.status)
+    db.session.commit()
+    holder = held.assignee.printed_name if held.assignee is not None else ""
+    flash(done.format(number=held.number, holder=holder), "info")
+    return redirect(url_for("editor.version", version_id=version_id, _anchor="assignment-heading"))
+
+
+@bp.post("/versions/<int:version_id>/claim")
+@roles_required(*READERS)
+def claim(version_id: int):
+    """Claim a pending version as your own work."""
+    return _hold_step(
+        version_id,
+        lambda found: assignments.claim(current_user, found),
+        "Version {number} is yours to review.",
+    )
+
+
+@bp.post("/versions/<int:version_id>/assign")
+@roles_required(*READERS)
+def assign(version_id: int):
+    """Assign a pending version to an editor, or reassign it."""
+    form = AssignForm()
+    chosen = form.assignee_id.data if form.validate() else None
+    return _hold_step(
+        version_id,
+        lambda found: assignments.assign(
+            current_user, found, db.session.get(User, chosen) if chosen else None
+        ),
+        "Version {number} is assigned to {holder}.",
+    )
+
+
+@bp.post("/versions/<int:version_id>/release")
+@roles_required(*READERS)
+def release(version_id: int):
+    """Release your hold, or another editor's, on a pending version."""
+    return _hold_step(
+        version_id,
+        lambda found: assignments.release(current_user, found),
+        "Version {number} is released: any editor may claim it.",
+    )
+
+
 @bp.post("/comments/<int:comment_id>/resolve")
 @roles_required(*READERS)
 def resolve(comment_id: int):
-    """Mark a comment resolved."""
+    """Mark a comment resolved, keeping any comment the person was typing in the box."""
     found = get_or_404(Comment, comment_id, "comment")
-    if not ConfirmForm().validate():
-        abort(400, "The form expired; reload the page and try again.")
-    resolve_comment(current_user, found)
+    # The resolve buttons belong to the review form: they carry the box's text along.
+    form = CommentForm()
+    if not form.validate():
+        version = db.session.get(Version, found.version_id)
+        return _review_page(version, comment_form=form, status=422)
+    version_id = found.version_id
+    try:
+        resolve_comment(current_user, found)
+    except DomainError as error:
+        show_refusal(error, form)
+        return _review_page(
+            db.session.get(Version, version_id), comment_form=form, status=error.status
+        )
     db.session.commit()
     flash("Comment marked resolved.", "info")
-    return redirect(
-        url_for("editor.version", version_id=found.version_id, _anchor=f"comment-{found.id}")
-    )
+    if (form.comment.data or "").strip():
+        # Redirecting would empty the box: show the page again with the text still in it.
+        return _review_page(db.session.get(Version, version_id), comment_form=form)
+    return redirect(url_for("editor.version", version_id=version_id, _anchor=f"comment-{found.id}"))
 
 
 # --- Proposing the parts of a page besides wording ------------------------------------------
