@@ -52,6 +52,19 @@ class Config:
     # character is percent-encoded (or JSON-escaped as two \u escapes): 1.23 MB.
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     SITE_NAME = os.environ.get("SITE_NAME") or "reviewapp"
+    # Emails are read away from the site: their links need its address.
+    SITE_URL = os.environ.get("SITE_URL") or "http://localhost:5000"
+    # smtp://host:port, smtp+starttls://… or smtps://… (implicit TLS), with user:password@
+    # when the server wants them. Unset: each message is written as an .eml file to MAIL_DIR.
+    MAIL_URL = FromEnvironment("MAIL_URL")
+    MAIL_DIR = os.environ.get("MAIL_DIR") or str(INSTANCE_DIR / "mail")
+    MAIL_FROM = os.environ.get("MAIL_FROM") or "reviewapp <noreply@localhost>"
+    MAIL_TIMEOUT_SECONDS = _env_int("MAIL_TIMEOUT_SECONDS", 30)
+    # A worker's claim on a message lapses after this long: one that died mid-send is retried.
+    OUTBOX_CLAIM_LEASE_SECONDS = _env_int("OUTBOX_CLAIM_LEASE_SECONDS", 600)
+    # A refused send waits this long, doubled at each further attempt, up to a day.
+    OUTBOX_RETRY_SECONDS = _env_int("OUTBOX_RETRY_SECONDS", 60)
+    OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 8)
     CONTENT_DIR = os.environ.get("CONTENT_DIR") or str(BASE_DIR / "content")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -51,6 +51,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     from reviewapp.blueprints.auth import views as auth_views
     from reviewapp.blueprints.board import views as board_views
     from reviewapp.blueprints.editor import views as editor_views
+    from reviewapp.blueprints.inbox import views as inbox_views
     from reviewapp.blueprints.ops import views as ops_views
     from reviewapp.blueprints.public import views as public_views
     from reviewapp.blueprints.transparency import views as transparency_views
@@ -59,6 +60,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.register_blueprint(ops_views.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(editor_views.bp)
+    app.register_blueprint(inbox_views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(board_views.bp)
     app.register_blueprint(transparency_views.bp)

@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from reviewapp.cli import audit, backup, content, demo, users
+from reviewapp.cli import audit, backup, content, demo, notify, outbox, users
 
 
 def init_app(app: Flask) -> None:
@@ -12,3 +12,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo.demo_command)
     app.cli.add_command(audit.audit_cli)
     app.cli.add_command(backup.backup_cli)
+    app.cli.add_command(outbox.outbox_cli)
+    app.cli.add_command(notify.notify_cli)

@@ -5,6 +5,7 @@ from reviewapp.models.article import Article, ArticleAuthor, Reference
 from reviewapp.models.audit import AuditEvent
 from reviewapp.models.checkpoint import AuditCheckpoint
 from reviewapp.models.comment import Comment
+from reviewapp.models.notification import Notification, NotificationPreference, OutboxMessage
 from reviewapp.models.password_check import PasswordCheck
 from reviewapp.models.section import Section
 from reviewapp.models.signoff import Objection, Signoff
@@ -19,7 +20,10 @@ __all__ = [
     "ArticleAuthor",
     "AuditCheckpoint",
     "AuditEvent",
+    "Notification",
+    "NotificationPreference",
     "Objection",
+    "OutboxMessage",
     "Reference",
     "Section",
     "PasswordCheck",
