@@ -10,7 +10,7 @@ import click
 from sqlalchemy import func, select
 
 from reviewapp.domain import integrity
-from reviewapp.domain.audit import event_batches
+from reviewapp.domain.audit import event_batches, subject_problems
 from reviewapp.domain.checkpoints import (
     SavedCopyUnreadable,
     SigningKeyUnavailable,
@@ -47,6 +47,8 @@ def verify_command(saved_file: Path | None) -> None:
     signature fails, or whose event is gone or hashes differently (a rewritten or cut trail).
     With --checkpoints FILE, the checkpoints saved there are checked too, with the public key
     saved beside them: that also catches a trail emptied together with its checkpoints.
+    Every row of the index tying events to their section and version is checked against
+    what the events record.
     """
     saved = None
     if saved_file is not None:
@@ -71,6 +73,13 @@ def verify_command(saved_file: Path | None) -> None:
         f"Stored text altered: {mismatch.message} It is shown as unavailable pending verification."
         for mismatch in mismatches
     ]
+    # The index that ties events to sections must say what the hashed events say.
+    subjects, subject_breaks = subject_problems()
+    failures += [
+        f"Audit subject index wrong at event {problem.event_id}: {problem.reason}. "
+        "Filtering the trail by section or version would misreport it."
+        for problem in subject_breaks
+    ]
     if (broken := verification.broken) is not None:
         failures.insert(
             0,
@@ -83,6 +92,10 @@ def verify_command(saved_file: Path | None) -> None:
         f"Audit chain intact: {checked} events verified in {elapsed:.2f} s ({rate:,.0f} events/s)."
     )
     click.echo("Stored text intact: every version's text and HTML match its content hash.")
+    click.echo(
+        f"Subject index intact: {subjects} events tied to their version, section and article, "
+        "as the events record."
+    )
     for line in checkpoint_summary(verification):
         click.echo(line)
 

@@ -8,12 +8,28 @@ from datetime import UTC, datetime
 from json.encoder import encode_basestring  # json.dumps' escaper (C), ensure_ascii=False
 from typing import Any
 
-from sqlalchemy import DateTime, Row, select, text, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    Row,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import JSON
 
 from reviewapp.domain.errors import DomainError
 from reviewapp.extensions import db
-from reviewapp.models import AuditEvent, User
-from reviewapp.models.audit import GENESIS_HASH
+from reviewapp.models import AuditEvent, Comment, Signoff, User, Version
+from reviewapp.models.audit import GENESIS_HASH, AuditSubject
 from reviewapp.rules.clock import utcnow
 
 DONE = "done"
@@ -115,8 +131,21 @@ def record(
     outcome: str = DONE,
     message: str = "",
     at: datetime | None = None,
+    version: Version | None = None,
 ) -> AuditEvent:
-    """Append one event to the trail and flush it."""
+    """Append one event to the trail and flush it.
+
+    `version` is the version the event concerns, when its target is not that version itself
+    (a signature, a comment): the event is then tied to it, and to its section and article,
+    so filtering the trail by section finds it. Without it, the version is the one the
+    target is or belongs to (a version, a comment, a signature), as for refusals.
+    """
+    subject = version if version is not None else _targeted_version(target)
+    if subject is not None:
+        # In the hashed fields, so the chain covers the link as well as the event.
+        after = (after or {}) | {"version_id": subject.id}
+        if subject.section_id is not None:
+            after["section_id"] = subject.section_id
     event = AuditEvent(
         # In UTC, as stored: the hash spells the time the way the walk reads it back.
         occurred_at=(at or utcnow()).astimezone(UTC),
@@ -135,12 +164,35 @@ def record(
     event.hash = event_hash(event)
     db.session.add(event)
     db.session.flush()
+    if subject is not None:
+        db.session.add(
+            AuditSubject(
+                event_id=event.id,
+                version_id=subject.id,
+                section_id=subject.section_id,
+                article_id=subject.article_id,
+            )
+        )
+        db.session.flush()
     if outcome == DONE:
         # Who hears of a change is decided from its event, in the change's own transaction.
         from reviewapp.domain import notifications
 
         notifications.follow(event)
     return event
+
+
+def _targeted_version(target: tuple[str, int | None]) -> Version | None:
+    """Return the version a target is, or belongs to (a refusal names only its target)."""
+    kind, target_id = target
+    if target_id is None:
+        return None
+    if kind == "version":
+        return db.session.get(Version, target_id)
+    if kind in ("comment", "signoff"):
+        row = db.session.get(Comment if kind == "comment" else Signoff, target_id)
+        return db.session.get(Version, row.version_id) if row is not None else None
+    return None
 
 
 def record_refusal(actor: User | None, error: DomainError) -> AuditEvent:
@@ -323,3 +375,129 @@ def verify_chain(
     """Walk the trail in order; return how many events were checked and the first break."""
     walk = walk_chain(batch_size, progress)
     return walk.checked, walk.broken
+
+
+def _json_int(column: ColumnElement[str], key: str) -> ColumnElement[int]:
+    """Return the integer stored under `key` in a JSON text column, or NULL.
+
+    Only text that holds the key is parsed: a substring test costs far less than parsing.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        value = cast(cast(column, JSON)[key].astext, Integer)
+    else:
+        value = cast(func.json_extract(column, f"$.{key}"), Integer)
+    return case((column.contains(f'"{key}"', autoescape=True), value))
+
+
+def _with_derived_subject(query: Select) -> Select:
+    """Join, to a query over audit_event, the version each event records it concerns.
+
+    That is the `version_id` its hashed `after` names, or for events recorded before the
+    subject index existed the one its `before` names, the version it targets, or the version
+    of the comment or signature it targets (migration 0015 derives the index the same way).
+    """
+    event = AuditEvent.__table__.c
+    version_id = func.coalesce(
+        _json_int(event.after, "version_id"),
+        _json_int(event.before, "version_id"),
+        case((event.target_type == "version", event.target_id)),
+        Comment.version_id,
+        Signoff.version_id,
+    )
+    return (
+        query.select_from(AuditEvent.__table__)
+        .outerjoin(Comment, and_(event.target_type == "comment", Comment.id == event.target_id))
+        .outerjoin(Signoff, and_(event.target_type == "signoff", Signoff.id == event.target_id))
+        .outerjoin(Version, Version.id == version_id)
+    )
+
+
+def index_subjects(after_id: int = 0) -> None:
+    """Tie the events after `after_id` that have no subject row to the versions they record.
+
+    For events appended in bulk, outside `record` (benchmarks, imports of a trail); one
+    statement, whatever their number.
+    """
+    event = AuditEvent.__table__.c
+    unindexed = (
+        _with_derived_subject(select(event.id, Version.id, Version.section_id, Version.article_id))
+        .outerjoin(AuditSubject.__table__, AuditSubject.event_id == event.id)
+        .where(event.id > after_id, Version.id.is_not(None), AuditSubject.event_id.is_(None))
+    )
+    db.session.execute(
+        insert(AuditSubject).from_select(
+            ["event_id", "version_id", "section_id", "article_id"], unindexed
+        )
+    )
+
+
+def subject_problems(limit: int = 10) -> tuple[int, list[ChainBreak]]:
+    """Check the subject index against what the events themselves record, in one query.
+
+    Each event that records a version (`_with_derived_subject`) must have exactly the row
+    that version gives, and no other event a row: a row rewritten, removed or added to hide
+    an event from a section's trail is found. Returns how many rows there are, and the
+    first events whose row is wrong.
+    """
+    event = AuditEvent.__table__.c
+    subject = AuditSubject.__table__.c
+    found = (
+        _with_derived_subject(
+            select(
+                event.id,
+                Version.id.label("version_id"),
+                Version.section_id,
+                Version.article_id,
+                _json_int(event.after, "section_id").label("claimed_section"),
+                subject.event_id.label("subject_event"),
+                subject.version_id.label("subject_version"),
+                subject.section_id.label("subject_section"),
+                subject.article_id.label("subject_article"),
+            )
+        ).outerjoin(AuditSubject.__table__, subject.event_id == event.id)
+    ).subquery()
+    missing = and_(found.c.version_id.is_not(None), found.c.subject_event.is_(None))
+    extra = and_(found.c.version_id.is_(None), found.c.subject_event.is_not(None))
+    differs = and_(
+        found.c.version_id.is_not(None),
+        found.c.subject_event.is_not(None),
+        or_(
+            found.c.subject_version != found.c.version_id,
+            found.c.subject_section.is_distinct_from(found.c.section_id),
+            found.c.subject_article.is_distinct_from(found.c.article_id),
+        ),
+    )
+    # The version row itself no longer in the section the event recorded.
+    moved = and_(
+        found.c.claimed_section.is_not(None),
+        found.c.claimed_section.is_distinct_from(found.c.section_id),
+    )
+    # Materialised, so the whole trail is joined by hashing, as without the LIMIT: with it,
+    # PostgreSQL would probe the indexes once per event.
+    broken = (
+        select(found.c.id, missing.label("missing"), extra.label("extra"), differs.label("differs"))
+        .where(or_(missing, extra, differs, moved))
+        .cte("broken_subjects")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    rows = db.session.execute(
+        select(broken.c.id, broken.c.missing, broken.c.extra, broken.c.differs)
+        .order_by(broken.c.id)
+        .limit(limit)
+    ).all()
+    breaks = [
+        ChainBreak(
+            row[0],
+            "it concerns a version but has no subject row"
+            if row[1]
+            else "it concerns no version but has a subject row"
+            if row[2]
+            else "its subject row names another version, section or article than it records"
+            if row[3]
+            else "its version is no longer in the section it recorded",
+        )
+        for row in rows
+    ]
+    # A row naming an event no longer on the trail hides nothing: the walk names the cut.
+    checked = db.session.scalar(select(func.count()).select_from(AuditSubject.__table__))
+    return checked, breaks

@@ -45,6 +45,7 @@ def add_comment(actor: User, version: Version, body: str) -> Comment:
         "comment.create",
         target=("comment", comment.id),
         article_id=version.article_id,
+        version=version,
         after={"version_id": version.id, "body": body},
     )
     return comment
@@ -79,6 +80,7 @@ def resolve_comment(actor: User, comment: Comment) -> Comment:
         "comment.resolve",
         target=("comment", comment.id),
         article_id=version.article_id,
+        version=version,
         before={"resolved": False},
         after={"resolved": True},
     )

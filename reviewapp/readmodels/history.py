@@ -1,27 +1,25 @@
-"""Read models for auditors: version timelines, the article as published at a past moment,
-and filtered pages of the audit trail."""
+"""Read models for auditors: version timelines and the article as published at a past moment.
+
+Filtered pages of the audit trail are in readmodels/audit_trail.py."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from reviewapp.extensions import db
 from reviewapp.models import (
     Article,
-    AuditEvent,
     Comment,
     Objection,
     Section,
     Signoff,
-    User,
     Version,
     VersionTransition,
 )
 from reviewapp.models.version import site_text_chain, wording_chain
 from reviewapp.rules.states import Audience, Kind, State
-
-AUDIT_PAGE_SIZE = 50
 
 
 @dataclass
@@ -41,20 +39,32 @@ def timeline(section: Section, audience: Audience) -> list[TimelineEntry]:
 def chain_timeline(chain: str) -> list[TimelineEntry]:
     """Return every version of one chain, of any kind, newest first, with what happened."""
     versions = db.session.scalars(
-        select(Version).where(Version.chain == chain).order_by(Version.number.desc())
+        select(Version)
+        .where(Version.chain == chain)
+        .order_by(Version.number.desc())
+        .options(joinedload(Version.author))
     ).all()
     entries = {version.id: TimelineEntry(version) for version in versions}
     ids = list(entries)
     if not ids:
         return []
-    for model, attribute, order in (
-        (VersionTransition, "transitions", VersionTransition.created_at),
-        (Comment, "comments", Comment.created_at),
-        (Signoff, "signoffs", Signoff.signed_at),
-        (Objection, "objections", Objection.objected_at),
+    # The people are loaded with their rows: a page lists them without a query per row.
+    for model, attribute, order, people in (
+        (
+            VersionTransition,
+            "transitions",
+            VersionTransition.created_at,
+            (VersionTransition.actor,),
+        ),
+        (Comment, "comments", Comment.created_at, (Comment.author, Comment.resolved_by)),
+        (Signoff, "signoffs", Signoff.signed_at, (Signoff.signer,)),
+        (Objection, "objections", Objection.objected_at, ()),
     ):
         for row in db.session.scalars(
-            select(model).where(model.version_id.in_(ids)).order_by(order)
+            select(model)
+            .where(model.version_id.in_(ids))
+            .order_by(order, model.id)
+            .options(*(joinedload(person) for person in people))
         ):
             getattr(entries[row.version_id], attribute).append(row)
     return list(entries.values())
@@ -110,57 +120,3 @@ def parts_published_as_of(
         )
     )
     return {version.chain: version for version in versions}
-
-
-@dataclass(frozen=True)
-class AuditFilters:
-    article: str = ""
-    section: str = ""
-    actor: str = ""
-    action: str = ""
-    since: datetime | None = None
-    until: datetime | None = None
-
-
-def audit_query(filters: AuditFilters) -> Select:
-    """Return the filtered events query, newest first (keyset paging on the id)."""
-    query = select(AuditEvent).order_by(AuditEvent.id.desc())
-    if filters.article:
-        article_id = select(Article.id).where(Article.slug == filters.article).scalar_subquery()
-        query = query.where(AuditEvent.article_id == article_id)
-    if filters.section:
-        sections = (
-            select(Section.id)
-            .join(Article, Article.id == Section.article_id)
-            .where(Section.key == filters.section)
-        )
-        if filters.article:
-            sections = sections.where(Article.slug == filters.article)
-        versions = select(Version.id).where(Version.section_id.in_(sections))
-        query = query.where(
-            or_(
-                and_(AuditEvent.target_type == "section", AuditEvent.target_id.in_(sections)),
-                and_(AuditEvent.target_type == "version", AuditEvent.target_id.in_(versions)),
-            )
-        )
-    if filters.actor:
-        actor_id = select(User.id).where(User.email == filters.actor.strip().lower())
-        query = query.where(AuditEvent.actor_id.in_(actor_id))
-    if filters.action:
-        query = query.where(AuditEvent.action == filters.action.strip())
-    if filters.since:
-        query = query.where(AuditEvent.occurred_at >= filters.since)
-    if filters.until:
-        query = query.where(AuditEvent.occurred_at <= filters.until)
-    return query
-
-
-def audit_page(filters: AuditFilters, before: int | None) -> tuple[list[AuditEvent], int | None]:
-    """Return one page of events and the cursor for the next (older) page, if any."""
-    query = audit_query(filters)
-    if before:
-        query = query.where(AuditEvent.id < before)
-    events = db.session.scalars(query.limit(AUDIT_PAGE_SIZE + 1)).all()
-    more = len(events) > AUDIT_PAGE_SIZE
-    events = events[:AUDIT_PAGE_SIZE]
-    return events, (events[-1].id if more and events else None)

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from reviewapp.domain.signoffs import MEANINGS
-from reviewapp.rules import limits
+from reviewapp.rules import audit_actions, limits
 
 
 class SignForm(FlaskForm):
@@ -41,9 +41,21 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     article = StringField("Article (slug)", validators=[Optional(), Length(max=200)])
+    # Unique within an article: a key several articles use needs the article too.
     section = StringField("Section key", validators=[Optional(), Length(max=100)])
     actor = StringField("Actor email", validators=[Optional(), Length(max=254)])
-    action = StringField("Action", validators=[Optional(), Length(max=60)])
+    action = SelectField(
+        "Action",
+        choices=[
+            SelectChoice("", "Any action"),
+            *(
+                SelectChoice(action, label, optgroup=group)
+                for group, actions in audit_actions.ACTION_GROUPS
+                for action, label in actions.items()
+            ),
+        ],
+        validators=[Optional()],
+    )
     since = DateTimeLocalField("From (UTC)", validators=[Optional()], format="%Y-%m-%dT%H:%M")
     until = DateTimeLocalField("Until (UTC)", validators=[Optional()], format="%Y-%m-%dT%H:%M")
     # A paging cursor: an event id, so within the id column's range.
