@@ -28,6 +28,10 @@ def _reviewed_by(person_id, version_id) -> ColumnElement[bool]:
             VersionTransition.version_id == version_id,
             VersionTransition.action == Action.APPROVE.value,
         )
+        # Correlated to the version asked about, also from inside the EXISTS below (which
+        # does not name the version table itself): otherwise it is the newest approval of
+        # every version.
+        .correlate_except(VersionTransition)
         .scalar_subquery()
     )
     took_a_step = exists().where(
@@ -45,6 +49,12 @@ def _reviewed_by(person_id, version_id) -> ColumnElement[bool]:
     return or_(took_a_step, commented_in_review)
 
 
+def reviewed_by(person_id, version_id) -> ColumnElement[bool]:
+    """Return the SQL condition that the person took an editor's step or commented in review
+    (for pages that count what a member may sign without asking about each version)."""
+    return _reviewed_by(person_id, version_id)
+
+
 def why_not_independent(person: User, version: Version) -> str | None:
     """Return why `person` may not sign `version`, or None when they are independent of it."""
     if version.author_id == person.id:
@@ -55,6 +65,21 @@ def why_not_independent(person: User, version: Version) -> str | None:
             "the board's signature must come from someone independent of it."
         )
     return None
+
+
+def not_independent_of(person: User, version_ids: list[int]) -> set[int]:
+    """Return which of these versions `person` wrote or reviewed, in one query: the ones
+    `why_not_independent` would refuse them."""
+    if not version_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Version.id).where(
+                Version.id.in_(version_ids),
+                or_(Version.author_id == person.id, _reviewed_by(person.id, Version.id)),
+            )
+        )
+    )
 
 
 def counting(as_of: datetime | None = None) -> ColumnElement[bool]:

@@ -43,6 +43,14 @@ def can_sign(actor: User | None, version: Version) -> bool:
     return engine.can_take(actor, version, Action.SIGN) and not has_signed(actor, version)
 
 
+def why_cannot_sign(actor: User | None, version: Version) -> str | None:
+    """Return why `actor` may not sign `version` now, or None when they may: the engine's
+    refusal, or their own signature already given."""
+    if actor is not None and actor.is_authenticated and has_signed(actor, version):
+        return f"You have already signed version {version.number}."
+    return engine.why_not(actor, version, Action.SIGN)
+
+
 def can_object(actor: User | None, version: Version) -> bool:
     """Return whether `actor` may object to `version` now."""
     return engine.can_take(actor, version, Action.OBJECT)

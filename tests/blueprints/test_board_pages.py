@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -149,9 +150,9 @@ def test_history_timeline_and_diffs(client, make_article, contributor, member):
     assert "Written by a person" in timeline
     assert "Signed by <strong>Pr Ada Board, MD</strong>" in timeline
     inline = client.get(f"/board/diff?from={base.id}&to={newer.id}").text
-    assert "Texte<ins> révisé</ins> de la section 1" in inline
+    assert re.search(r"Texte <span[^>]*>\[added: </span><ins>révisé</ins>", inline)
     side = client.get(f"/board/diff?from={base.id}&to={newer.id}&mode=side").text
-    assert 'class="side-by-side"' in side
+    assert 'class="diff-view diff-side"' in side
     assert client.get(f"/board/diff?from={base.id}").status_code == 400
     assert client.get(f"/board/diff?from={base.id}&to=999999").status_code == 404
 

@@ -7,30 +7,36 @@ from datetime import UTC
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from reviewapp.blueprints.board.forms import AuditFilterForm, ObjectForm, SignForm
 from reviewapp.cli.audit import EXPORT_FIELDS
 from reviewapp.domain import part_chains, signatures
 from reviewapp.domain.errors import DomainError
 from reviewapp.domain.part_chains import Part
-from reviewapp.domain.signoffs import can_object, can_sign, object_to_version, sign_version
+from reviewapp.domain.signoffs import (
+    can_object,
+    object_to_version,
+    sign_version,
+    why_cannot_sign,
+)
 from reviewapp.extensions import db
-from reviewapp.models import Article, Reference, Section, Version, VersionTransition
-from reviewapp.readmodels.history import (
+from reviewapp.models import Article, Reference, Section, Version
+from reviewapp.readmodels.audit_trail import (
     AuditFilters,
     audit_page,
     audit_query,
-    chain_timeline,
-    timeline,
+    choose_section,
+    event_views,
 )
+from reviewapp.readmodels.history import chain_timeline, timeline
 from reviewapp.readmodels.review_queue import article_parts, site_text_parts
 from reviewapp.readmodels.signed_record import signed_record
+from reviewapp.readmodels.signoff_page import board_home, conversation, reference_changes
 from reviewapp.rules import limits
 from reviewapp.rules import parts as part_rules
 from reviewapp.rules.clock import utcnow
-from reviewapp.rules.states import Audience, Kind, Role, State
-from reviewapp.text.diffing import inline_html, side_by_side_html, summary, word_diff
+from reviewapp.rules.states import Audience, Kind, Role
+from reviewapp.text.diffing import TextDiff, compare
 from reviewapp.text.markdown import CitationNumbering
 from reviewapp.text.spreadsheet import SafeDictWriter
 from reviewapp.web.access import get_or_404, query_id, roles_required
@@ -41,29 +47,24 @@ bp = Blueprint("board", __name__, url_prefix="/board")
 AUDITORS = (Role.BOARD,)
 HISTORY_READERS = (Role.BOARD, Role.EDITOR)
 EXPORT_LIMIT = 100_000
+# The board home lists the catalogue a page at a time.
+ARTICLES_PER_PAGE = 50
 
 
 @bp.get("/")
 @roles_required(Role.BOARD)
 def home():
-    """List the versions of every kind waiting for the board, and what there is to audit."""
-    awaiting = db.session.execute(
-        select(Version, Article)
-        .outerjoin(Article, Article.id == Version.article_id)
-        .where(Version.state == State.AWAITING_SIGNOFF.value)
-        # Wording names its section: loaded in the same query, not one query per row.
-        .options(joinedload(Version.section))
-        .order_by(Version.state_changed_at, Version.id)
-    ).all()
-    signed = signatures.counting_signoffs([version.id for version, _ in awaiting])
-    articles = db.session.scalars(select(Article).order_by(Article.title)).all()
+    """List what waits for this member's signature, what they signed that waits for others,
+    and what there is to audit."""
+    articles = db.paginate(
+        select(Article).order_by(Article.title, Article.id),
+        per_page=ARTICLES_PER_PAGE,
+        max_per_page=ARTICLES_PER_PAGE,
+        error_out=False,
+    )
     return render_template(
         "board/home.html",
-        awaiting=[
-            (version, article, part_chains.required_signoffs(version))
-            for version, article in awaiting
-        ],
-        signed=signed,
+        waiting=board_home(current_user),
         articles=articles,
         site_texts=[status for status in site_text_parts() if status.newest is not None],
         wide=True,
@@ -78,19 +79,40 @@ def _history_url(version: Version) -> str:
     return url_for("board.chain_history", chain=version.chain)
 
 
+def _published_id(version: Version) -> int | None:
+    """Return the id of the chain's version readers see now, if any."""
+    if version.is_wording:
+        return version.section.published_id(version.audience_enum)
+    return part_chains.part_of(version).published_id()
+
+
+def _against(version: Version, versions: dict[int, Version], published_id: int | None):
+    """Choose what the page compares `version` with: the version asked for (?against=), or
+    the published one, or else its parent; and say why it is that one."""
+    requested = query_id("against", "version")
+    if requested is not None:
+        if requested == version.id or requested not in versions:
+            abort(400, f"?against= must name another version of this chain than {version.number}.")
+        return versions[requested], "chosen"
+    if published_id is not None and published_id != version.id and published_id in versions:
+        return versions[published_id], "published"
+    if version.parent_id is not None and version.parent_id in versions:
+        return versions[version.parent_id], "parent"
+    return None, None
+
+
 def _version_page(
     version: Version, sign_form: SignForm, object_form: ObjectForm, status: int = 200
 ):
-    approvals = db.session.scalars(
-        select(VersionTransition)
-        .where(VersionTransition.version_id == version.id)
-        .order_by(VersionTransition.created_at)
-    ).all()
-    entry = next(e for e in chain_timeline(version.chain) if e.version.id == version.id)
-    parent = version.parent
-    changes = None
-    if parent is not None:
-        changes = _changes(parent, version)
+    entries = chain_timeline(version.chain)
+    entry = next(e for e in entries if e.version.id == version.id)
+    versions = {e.version.id: e.version for e in entries}
+    published_id = _published_id(version)
+    published = versions.get(published_id) if published_id is not None else None
+    against, against_reason = _against(version, versions, published_id)
+    counting = {s.id for s in signatures.counting_signoffs([version.id])[version.id]}
+    published_entry = next((e for e in entries if e.version.id == published_id), None)
+    why_not_sign = why_cannot_sign(current_user, version)
     return (
         render_template(
             "board/version.html",
@@ -98,20 +120,28 @@ def _version_page(
             section=version.section,
             article=version.article,
             html=CitationNumbering().apply(version.body_html),
-            transitions=approvals,
             entry=entry,
-            counted=signatures.quorum_count(version),
+            counted=len({s.signer_id for s in entry.signoffs if s.id in counting}),
             required=part_chains.required_signoffs(version),
-            not_counted={
-                signoff.id for signoff in entry.signoffs if not signatures.counts(signoff, version)
-            },
-            parent=parent,
-            changes=changes,
+            not_counted={signoff.id for signoff in entry.signoffs if signoff.id not in counting},
+            published=published,
+            against=against,
+            against_reason=against_reason,
+            others=[e.version for e in entries if e.version.id != version.id],
+            changes=_changes(against, version) if against is not None else None,
+            mode=_diff_mode(),
+            conversation=conversation(entries),
+            reference_changes=reference_changes(
+                version, published, published_entry.signoffs if published_entry else []
+            )
+            if version.is_wording
+            else [],
             citing=part_chains.citing_sections(version.reference)
             if version.kind_enum is Kind.REFERENCE
             else [],
             history_url=_history_url(version),
-            can_sign=can_sign(current_user, version),
+            why_not_sign=why_not_sign,
+            can_sign=why_not_sign is None,
             can_object=can_object(current_user, version),
             sign_form=sign_form,
             object_form=object_form,
@@ -121,16 +151,15 @@ def _version_page(
     )
 
 
-def _changes(old: Version, new: Version) -> dict:
-    heading_changes = word_diff(old.heading, new.heading)
-    body_changes = word_diff(old.body, new.body)
-    return {
-        "heading_changed": any(change.op != "equal" for change in heading_changes),
-        "heading_inline": inline_html(heading_changes),
-        "body_inline": inline_html(body_changes),
-        "body_sides": side_by_side_html(body_changes),
-        "counts": summary(body_changes),
-    }
+def _changes(old: Version, new: Version) -> TextDiff:
+    return compare(old.heading, old.body, new.heading, new.body)
+
+
+def _diff_mode() -> str:
+    mode = request.args.get("mode", "inline")
+    if mode not in ("inline", "side"):
+        abort(400, "mode must be 'inline' or 'side'.")
+    return mode
 
 
 @bp.get("/versions/<int:version_id>")
@@ -295,25 +324,18 @@ def chain_history(chain: str):
 @bp.get("/diff")
 @roles_required(*HISTORY_READERS)
 def diff():
-    """Compare two versions word by word, inline or side by side."""
+    """Compare two versions line by line, then word by word, inline or side by side."""
     old_id, new_id = query_id("from", "version"), query_id("to", "version")
     if old_id is None or new_id is None:
         abort(400, "Choose two versions to compare: ?from=<id>&to=<id>.")
     old = get_or_404(Version, old_id, "version")
     new = get_or_404(Version, new_id, "version")
-    mode = request.args.get("mode", "inline")
-    if mode not in ("inline", "side"):
-        abort(400, "mode must be 'inline' or 'side'.")
-    changes = _changes(old, new)
     return render_template(
         "board/diff.html",
         old=old,
         new=new,
-        mode=mode,
-        heading_inline=changes["heading_inline"],
-        body_inline=changes["body_inline"],
-        body_sides=changes["body_sides"],
-        counts=changes["counts"],
+        mode=_diff_mode(),
+        changes=_changes(old, new),
         article=new.article,
         history_url=_history_url(new),
         wide=True,
@@ -340,10 +362,13 @@ def audit():
     """Browse the audit trail, newest first, filtered and paged."""
     form = AuditFilterForm(request.args)
     if request.args and not form.validate():
-        return render_template(
-            "board/audit.html", form=form, events=[], next_before=None, wide=True
-        ), 400
-    events, next_before = audit_page(_filters(form), form.before.data)
+        return _audit_refused(form)
+    filters = _filters(form)
+    section = choose_section(filters)
+    if section.problem is not None:
+        form.section.errors = [section.problem]
+        return _audit_refused(form)
+    events, next_before = audit_page(filters, form.before.data, section.ids)
     query = {k: v for k, v in request.args.items() if k != "before" and v}
     return render_template(
         "board/audit.html",
@@ -355,6 +380,23 @@ def audit():
     )
 
 
+def _audit_refused(form: AuditFilterForm):
+    return render_template(
+        "board/audit.html", form=form, events=[], next_before=None, wide=True
+    ), 400
+
+
+# The resolved names each exported event gains beside its recorded columns.
+RESOLVED_EXPORT_FIELDS = [
+    "action_label",
+    "article_slug",
+    "section_key",
+    "version_id",
+    "version_number",
+    "subject",
+]
+
+
 @bp.get("/audit/export.<fmt>")
 @roles_required(*AUDITORS)
 def audit_export(fmt: str):
@@ -362,24 +404,33 @@ def audit_export(fmt: str):
     if fmt not in ("csv", "json"):
         abort(404, "Export as .csv or .json.")
     form = AuditFilterForm(request.args)
-    if not form.validate():
+    valid = form.validate()
+    filters = _filters(form)
+    section = choose_section(filters) if valid else None
+    if section is not None and section.problem is not None:
+        form.section.errors = [section.problem]
+        valid = False
+    if not valid:
         abort(
             400,
             "Check the filters: "
             + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
         )
-    events = db.session.scalars(audit_query(_filters(form)).limit(EXPORT_LIMIT)).all()
+    views = event_views(
+        db.session.execute(audit_query(filters, section.ids).limit(EXPORT_LIMIT)).all()
+    )
     rows = [
-        {name: getattr(event, name) for name in EXPORT_FIELDS}
-        | {"occurred_at": event.occurred_at.isoformat()}
-        for event in events
+        {name: getattr(view.event, name) for name in EXPORT_FIELDS}
+        | {"occurred_at": view.event.occurred_at.isoformat()}
+        | {name: getattr(view, name) for name in RESOLVED_EXPORT_FIELDS}
+        for view in views
     ]
     if fmt == "json":
         body = json.dumps(rows, ensure_ascii=False, indent=1)
         mimetype = "application/json"
     else:
         buffer = io.StringIO()
-        writer = SafeDictWriter(buffer, fieldnames=EXPORT_FIELDS)
+        writer = SafeDictWriter(buffer, fieldnames=EXPORT_FIELDS + RESOLVED_EXPORT_FIELDS)
         writer.writeheader()
         writer.writerows(rows)
         body, mimetype = buffer.getvalue(), "text/csv"

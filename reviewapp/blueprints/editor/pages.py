@@ -8,7 +8,14 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from reviewapp.blueprints.editor.forms import ActionForm, CommentForm, ConfirmForm, EditForm
+from reviewapp.blueprints.editor import assignment
+from reviewapp.blueprints.editor.forms import (
+    ActionForm,
+    CommentForm,
+    ConfirmForm,
+    EditForm,
+    ReviewForm,
+)
 from reviewapp.domain.comments import can_comment, can_resolve
 from reviewapp.domain.engine import allowed_actions, unresolved_comments
 from reviewapp.domain.errors import DomainError, StaleVersion
@@ -26,7 +33,7 @@ from reviewapp.rules.states import (
     transition_for,
 )
 from reviewapp.text import markdown
-from reviewapp.text.diffing import inline_html, side_by_side_html, summary, word_diff
+from reviewapp.text.diffing import TextDiff, ThreeWayRow, compare, three_way
 from reviewapp.text.readability import Readability, readability
 
 BUTTON_LABELS = {
@@ -65,6 +72,7 @@ class Preview:
     html: Markup
     references: list[CitedReference]
     readability: ReadabilityView | None
+    changes: "Diff | None" = None  # what the typed text changes in the version it starts from
 
     @property
     def unknown_keys(self) -> list[str]:
@@ -77,16 +85,35 @@ class Preview:
 
 @dataclass(frozen=True)
 class Diff:
-    """Word differences between an older version (or nothing) and a newer text."""
+    """An older version (or nothing) compared with a newer text: templates/_diff.html shows
+    `text`, line by line and word by word within changed lines."""
 
     title: str
     old: Version | None
-    heading: Markup
-    body: Markup
-    sides: tuple[Markup, Markup]
-    counts: dict[str, int]
-    identical: bool
-    heading_changed: bool
+    text: TextDiff
+
+    @property
+    def identical(self) -> bool:
+        return self.text.identical
+
+    @property
+    def heading_changed(self) -> bool:
+        return self.text.heading_changed
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.text.words
+
+
+@dataclass(frozen=True)
+class ThreeColumns:
+    """What a stale submission is compared with: the version it started from, the version
+    submitted since, and the typed text, side by side."""
+
+    base: Version | None
+    theirs: Version
+    heading_rows: list[ThreeWayRow]
+    rows: list[ThreeWayRow]
 
 
 @dataclass(frozen=True)
@@ -118,17 +145,10 @@ def intent() -> str:
 
 def diff(title: str, old: Version | None, heading: str, body: str) -> Diff:
     """Compare an older version (or nothing) with a heading and body."""
-    heading_changes = word_diff(old.heading if old else "", heading)
-    body_changes = word_diff(old.body if old else "", body)
     return Diff(
         title=title,
         old=old,
-        heading=inline_html(heading_changes),
-        body=inline_html(body_changes),
-        sides=side_by_side_html(body_changes),
-        counts=summary(body_changes),
-        identical=all(change.op == "equal" for change in heading_changes + body_changes),
-        heading_changed=any(change.op != "equal" for change in heading_changes),
+        text=compare(old.heading if old else "", old.body if old else "", heading, body),
     )
 
 
@@ -158,12 +178,27 @@ def make_preview(section: Section, audience: Audience, form: EditForm) -> Previe
     rendered = markdown.render(body)
     numbering = markdown.CitationNumbering()
     html = numbering.apply(rendered.html)
+    heading = (form.heading.data or "").strip()
     return Preview(
-        heading=(form.heading.data or "").strip(),
+        heading=heading,
         html=html,
         references=cited_references(article, body, numbering),
         readability=_readability(article, audience, rendered.html),
+        changes=_typed_changes(section, audience, form, heading, body),
     )
+
+
+def _typed_changes(
+    section: Section, audience: Audience, form: EditForm, heading: str, body: str
+) -> "Diff | None":
+    """Compare the typed text with the version it starts from (else the newest one)."""
+    start_id = form.version_id(form.base_version.data)
+    start = db.session.get(Version, start_id) if start_id is not None else None
+    if start is None or start.section_id != section.id or start.audience != audience.value:
+        start = latest_version(section, audience)
+    if start is None:
+        return None
+    return diff(f"What your text changes in version {start.number}", start, heading, body)
 
 
 def prefilled(form: EditForm, section: Section, audience: Audience) -> EditForm:
@@ -244,6 +279,16 @@ def edit_page(
         if in_between is not None
         else None
     )
+    columns = (
+        ThreeColumns(
+            base,
+            latest,
+            three_way(base.heading if base else "", latest.heading, typed[0]),
+            three_way(base.body if base else "", latest.body, typed[1]),
+        )
+        if in_between is not None
+        else None
+    )
     published_id = section.published_id(audience)
     clinician = _clinician_wording(section) if audience is Audience.PATIENT else None
     return (
@@ -257,6 +302,7 @@ def edit_page(
             latest=latest,
             in_between=in_between,
             yours=yours,
+            columns=columns,
             stale_error=isinstance(error, StaleVersion),
             error=error,
             supersedes=latest
@@ -340,6 +386,13 @@ def review_context(
     ).all()
     buttons = _buttons(version)
     open_comments = unresolved_comments(version)
+    is_author = version.author_id is not None and version.author_id == current_user.id
+    may_comment = can_comment(current_user, version)
+    # One box for every button of the screen: the form that was sent, with what it held.
+    review_form = next((f for f in (action_form, comment_form) if f is not None), None)
+    review_form = review_form or ReviewForm()
+    if is_author:
+        review_form.comment.label.text = "Your answer to the reviewers"
     return {
         "version": version,
         "parent": version.parent,
@@ -351,12 +404,15 @@ def review_context(
         "buttons": buttons,
         "comment_actions": [b.label.lower() for b in buttons if b.comment_required],
         "approve_blocked": bool(open_comments) and any(b.action is Action.APPROVE for b in buttons),
-        "can_comment": can_comment(current_user, version),
+        "can_comment": may_comment,
         "is_editor": current_user.has_role(Role.EDITOR),
-        "is_author": version.author_id is not None and version.author_id == current_user.id,
-        "action_form": action_form or ActionForm(),
-        "comment_form": comment_form or CommentForm(),
+        "is_author": is_author,
+        "review_form": review_form,
+        # Text sent with a button that is no longer offered still comes back, to be copied.
+        "has_review_form": bool(buttons or may_comment or review_form.comment.data)
+        or bool(review_form.errors),
         "confirm": ConfirmForm(),
+        "assignment": assignment.panel(version),
         "wide": True,
     }
 
