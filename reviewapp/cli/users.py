@@ -6,7 +6,7 @@ import click
 
 from reviewapp.cli.common import fail_refused, user_by_email
 from reviewapp.domain.errors import DomainError
-from reviewapp.domain.tokens import issue_token, revoke_token
+from reviewapp.domain.tokens import MAX_TOKEN_DAYS, issue_token, revoke_token
 from reviewapp.domain.users import create_user
 from reviewapp.extensions import db
 from reviewapp.models import ApiToken
@@ -66,17 +66,28 @@ def create_user_command(
 @users_cli.command("token")
 @click.argument("email")
 @click.option("--name", default="", help="What the token is for, e.g. 'drafting pipeline'.")
-def token_command(email: str, name: str) -> None:
+@click.option(
+    "--expires-in-days",
+    type=click.IntRange(1, MAX_TOKEN_DAYS),
+    default=None,
+    help=f"Days until the token stops working (1 to {MAX_TOKEN_DAYS}); without it, never.",
+)
+def token_command(email: str, name: str, expires_in_days: int | None) -> None:
     """Issue an API token for the account EMAIL and print its secret, once."""
     user = user_by_email(email)
     try:
-        token, secret = issue_token(None, user, name)
+        token, secret = issue_token(None, user, name, expires_in_days=expires_in_days)
     except DomainError as error:
         fail_refused(None, error)
     db.session.commit()
+    expiry = (
+        f"expires {token.expires_at:%Y-%m-%d %H:%M} UTC"
+        if token.expires_at
+        else "never expires: revoke it with 'flask users revoke-token' when it is done"
+    )
     # Only the secret goes to standard output, so that a script can capture it alone.
     click.echo(
-        f"Token {token.id} for {user.email} ({token.prefix}…). "
+        f"Token {token.id} for {user.email} ({token.prefix}…), {expiry}. "
         "Store the secret now: it is not shown again.",
         err=True,
     )

@@ -22,9 +22,17 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # None: the token never expires (every token issued before expiries existed).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Written at most once a minute, so that authenticating is not a write per request.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    def is_expired(self, now: datetime) -> bool:
+        """Return whether the token's expiry has passed at `now`."""
+        return self.expires_at is not None and self.expires_at <= now

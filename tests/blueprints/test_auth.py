@@ -228,9 +228,10 @@ def test_changing_ones_password_ends_the_other_sessions_and_keeps_this_one(
     assert NEW_PASSWORD not in recorded
 
 
-def test_the_header_links_to_the_change_password_page(client, login, make_user):
+def test_the_header_links_to_the_account_page_and_on_to_the_password(client, login, make_user):
     login(make_user(Role.BOARD))
-    assert 'href="/account/password"' in client.get("/board/").text
+    assert '<a href="/account">Account</a>' in client.get("/board/").text
+    assert 'href="/account/password"' in client.get("/account").text
     page = client.get("/account/password")
     assert page.status_code == 200
     assert 'autocomplete="current-password"' in page.text

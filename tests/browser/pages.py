@@ -42,6 +42,8 @@ PAGE_TYPES = [
     PageType("not-found", "/no-such-page", status=404),
     PageType("change-password", "/account/password", EDITOR),
     PageType("change-password-errors", "/account/password", EDITOR, {}, 422),
+    PageType("account", "/account", EDITOR),
+    PageType("account-token-errors", "/account", EDITOR, {}, 422),
     PageType("review-queue", "/review/", EDITOR),
     PageType("review-article", f"/review{SEED}", EDITOR),
     PageType("review-version", "/review/versions/6", EDITOR),

@@ -1,8 +1,10 @@
 """Bearer-token authentication for the API; the session cookie never counts here."""
 
 from flask import Response, g, jsonify, request
+from sqlalchemy.exc import OperationalError
 
-from reviewapp.domain.tokens import authenticate_token
+from reviewapp.domain.tokens import TokenRefused, authenticate_token
+from reviewapp.extensions import db
 from reviewapp.models import User
 
 # Reached without a token so that clients and fuzzers can discover the API.
@@ -10,9 +12,8 @@ PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 
 ASK_FOR_BEARER = (
     "This API needs a bearer token: send 'Authorization: Bearer <token>' "
-    "(an operator issues one with 'flask users token EMAIL')."
+    "(issue one on your account page, /account, or an operator with 'flask users token EMAIL')."
 )
-REFUSED_BEARER = "The token is unknown or revoked, or its account is deactivated."
 
 
 def bearer_secret() -> str | None:
@@ -39,10 +40,23 @@ def authenticate() -> Response | None:
     secret = bearer_secret()
     if secret is None:
         return unauthorized("unauthorized", ASK_FOR_BEARER, 'Bearer realm="api"')
-    user: User | None = authenticate_token(secret)
-    if user is None:
+    try:
+        user: User = authenticate_token(secret)
+    except TokenRefused as refusal:
         return unauthorized(
-            "invalid_token", REFUSED_BEARER, 'Bearer realm="api", error="invalid_token"'
+            "invalid_token", refusal.message, 'Bearer realm="api", error="invalid_token"'
         )
+    _keep_last_use()
     g.actor = user
     return None
+
+
+def _keep_last_use() -> None:
+    """Store the token's last use when it was due (at most once a minute); never fail on it."""
+    if not db.session.dirty:
+        return
+    try:
+        db.session.commit()
+    except OperationalError:
+        # A busy database loses one "last used" mark, not the request.
+        db.session.rollback()

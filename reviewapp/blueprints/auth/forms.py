@@ -1,9 +1,11 @@
-"""Sign-in and change-password forms."""
+"""Sign-in, change-password and API token forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from reviewapp.domain.tokens import TOKEN_LIFETIMES_DAYS
 from reviewapp.domain.users import MIN_PASSWORD_LENGTH
 from reviewapp.rules import limits
 
@@ -38,3 +40,27 @@ class ChangePasswordForm(FlaskForm):
             EqualTo("new_password", "The two new passwords differ: type the same one twice."),
         ],
     )
+
+
+class TokenForm(FlaskForm):
+    """Issue an API token: a name to tell it apart, and when it stops working."""
+
+    name = StringField(
+        "Name",
+        validators=[
+            DataRequired("Name the token after what will use it, e.g. “drafting pipeline”."),
+            Length(max=limits.TOKEN_NAME),
+        ],
+    )
+    # No "never": a token that leaks works until it expires, so every token issued here does.
+    expires_in_days = SelectField(
+        "Expires after",
+        choices=[SelectChoice(days, f"{days} days") for days in TOKEN_LIFETIMES_DAYS],
+        coerce=int,
+        default=90,
+        validate_choice=True,
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only its CSRF token is checked."""

@@ -1,17 +1,26 @@
-"""Sign in and out, and change one's own password."""
+"""Sign in and out, and one's own account: password and API tokens."""
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from reviewapp.blueprints.auth.forms import ChangePasswordForm, SignInForm
+from reviewapp.blueprints.auth.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    SignInForm,
+    TokenForm,
+)
 from reviewapp.domain.accounts import authenticate, change_password, record_sign_out
 from reviewapp.domain.errors import DomainError, TooManyAttempts
+from reviewapp.domain.tokens import issue_token, revoke_token, tokens_of
 from reviewapp.domain.users import MIN_PASSWORD_LENGTH
 from reviewapp.extensions import db
-from reviewapp.models import User
+from reviewapp.models import ApiToken, User
+from reviewapp.rules.clock import utcnow
 from reviewapp.rules.states import Role
+from reviewapp.web.access import get_or_404
 from reviewapp.web.errors import audit_refusal, retry_headers, show_refusal
 
 bp = Blueprint("auth", __name__)
@@ -47,8 +56,8 @@ def sign_in():
         try:
             user = authenticate(form.email.data, form.password.data, request.remote_addr or "")
         except TooManyAttempts as error:
+            # The page's error summary shows the refusal, at the top and focused.
             audit_refusal(error)
-            flash(error.message, "error")
             page = render_template("auth/sign_in.html", form=form)
             return page, error.status, retry_headers(error)
         db.session.commit()
@@ -57,7 +66,7 @@ def sign_in():
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
-        flash("Wrong email or password, or the account is deactivated.", "error")
+        form.form_errors.append("Wrong email or password, or the account is deactivated.")
         status = 401
     elif request.method == "POST":
         status = 400
@@ -108,3 +117,87 @@ def change_password_page():
         min_length=MIN_PASSWORD_LENGTH,
     )
     return page, status
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    """One API token as the account page lists it."""
+
+    token: ApiToken
+    status: str
+    can_revoke: bool
+
+
+def _token_rows(account: User) -> list[TokenRow]:
+    now = utcnow()
+    rows = []
+    for token in tokens_of(account):
+        if token.is_revoked:
+            rows.append(TokenRow(token, "Revoked", can_revoke=False))
+        elif token.is_expired(now):
+            rows.append(TokenRow(token, "Expired", can_revoke=False))
+        else:
+            rows.append(TokenRow(token, "Active", can_revoke=True))
+    return rows
+
+
+def _account_page(account: User, form: TokenForm, *, status: int = 200, issued=None):
+    page = render_template(
+        "auth/account.html",
+        account=account,
+        tokens=_token_rows(account),
+        form=form,
+        confirm=ConfirmForm(),
+        issued=issued,
+    )
+    return page, status
+
+
+@bp.get("/account")
+@login_required
+def account():
+    """Show one's account: the password link, one's API tokens, and a form to issue one."""
+    return _account_page(db.session.get(User, current_user.id), TokenForm())
+
+
+@bp.post("/account/tokens")
+@login_required
+def issue_api_token():
+    """Issue a named API token with an expiry; its secret is shown on this answer only."""
+    account_row = db.session.get(User, current_user.id)
+    form = TokenForm()
+    if not form.validate():
+        return _account_page(account_row, form, status=422)
+    try:
+        token, secret = issue_token(
+            account_row, account_row, form.name.data or "", form.expires_in_days.data
+        )
+    except DomainError as error:
+        show_refusal(error, form)
+        return _account_page(account_row, form, status=error.status)
+    db.session.commit()
+    # Shown in this page only: not flashed (the session cookie would carry it), never cached.
+    # A blank form below: the one just sent is done with.
+    page, status = _account_page(account_row, TokenForm(formdata=None), issued=(token, secret))
+    return page, status, {"Cache-Control": "no-store"}
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_api_token(token_id: int):
+    """Revoke one of one's own API tokens; it stops working at once."""
+    token = get_or_404(ApiToken, token_id, "API token")
+    # Someone else's token is not there for this person, as a token that never existed.
+    if token.user_id != current_user.id:
+        abort(404, f"There is no API token {token_id}.")
+    account_row = db.session.get(User, current_user.id)
+    if not ConfirmForm().validate():
+        abort(400, "The form expired; reload the page and try again.")
+    try:
+        revoke_token(account_row, token)
+    except DomainError as error:
+        audit_refusal(error)
+        return _account_page(account_row, TokenForm(formdata=None), status=error.status)
+    db.session.commit()
+    flash(f"Token “{token.name or token.prefix}” revoked: it no longer opens the API.", "info")
+    return redirect(url_for("auth.account"))

@@ -43,16 +43,24 @@ class EditForm(FlaskForm):
         return _version_id(value)
 
 
-class ActionForm(FlaskForm):
-    # Set by the button pressed: each button carries its action as name="action".
-    action = HiddenField(validators=[DataRequired(), AnyOf([a.value for a in REVIEW_ACTIONS])])
+class ReviewForm(FlaskForm):
+    """The review screen's one comment box: every button of the screen sends what it holds."""
+
+    # "Add comment" keeps it as a comment, a decision button with the review step: the person
+    # types once, and a refused button brings the page back with the text still in the box.
     comment = TextAreaField(
-        "Comment for the author", validators=[Length(max=limits.TRANSITION_COMMENT)]
+        "Comment for the author",
+        validators=[Length(max=min(limits.COMMENT, limits.TRANSITION_COMMENT))],
     )
 
 
-class CommentForm(FlaskForm):
-    body = TextAreaField("Your comment", validators=[Length(max=limits.COMMENT)])
+class ActionForm(ReviewForm):
+    # Set by the button pressed: each button carries its action as name="action".
+    action = HiddenField(validators=[DataRequired(), AnyOf([a.value for a in REVIEW_ACTIONS])])
+
+
+class CommentForm(ReviewForm):
+    """The comment box sent by "Add comment"."""
 
 
 class ConfirmForm(FlaskForm):
