@@ -46,7 +46,8 @@ VARYING_COOKIE = """
 counter = 0
 request = function()
   counter = counter + 1
-  return wrk.format(nil, nil, {["Cookie"] = "session=reader-" .. counter .. "; theme=" .. math.random(1000000)})
+  local cookie = "session=reader-" .. counter .. "; theme=" .. math.random(1000000)
+  return wrk.format(nil, nil, {["Cookie"] = cookie})
 end
 """
 
@@ -63,10 +64,7 @@ def nginx_config(workdir: Path, nginx_port: int, app_port: int) -> Path:
             raise SystemExit(f"{SITE_CONFIG} no longer holds {documented!r}")
         site = site.replace(documented, here)
     static_block = (
-        "    location = /static-page.html {\n"
-        f"        root {workdir / 'static'};\n"
-        "    }\n"
-        "}\n"
+        f"    location = /static-page.html {{\n        root {workdir / 'static'};\n    }}\n}}\n"
     )
     site = site.rstrip().removesuffix("}") + static_block
     config = workdir / "nginx.conf"

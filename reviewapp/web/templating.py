@@ -4,6 +4,11 @@ from datetime import UTC, date, datetime
 
 import flask_babel
 from flask import Flask, g
+from flask_login import current_user
+
+from reviewapp.readmodels.inbox import unread_count
+from reviewapp.readmodels.review_queue import action_needed
+from reviewapp.rules.states import Role
 
 # The languages the reader's chrome (labels, warnings, dates) is translated into.
 CHROME_LANGUAGES = ("en", "fr")
@@ -47,6 +52,21 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(machine_time)
     app.add_template_filter(utc_time)
     app.add_template_global(chrome_language)
+    app.add_template_global(action_counts)
+    app.add_template_global(unread_notifications)
+
+
+def unread_notifications() -> int:
+    """The signed-in person's unread notifications, for the header's inbox link.
+
+    A template global, not a context processor: base.html calls it only in its signed-in
+    branch, so a page shared by every reader never reads the session or the table.
+    """
+    if "unread_notifications" not in g:
+        g.unread_notifications = (
+            unread_count(current_user.id) if current_user.is_authenticated else 0
+        )
+    return g.unread_notifications
 
 
 def machine_time(value: datetime) -> str:
@@ -57,3 +77,18 @@ def machine_time(value: datetime) -> str:
 def utc_time(value: datetime) -> str:
     """Format a time for people, in UTC to the second: '2026-12-01 09:30:05 UTC'."""
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def action_counts():
+    """Return what waits on the signed-in person, counted once per request (one query).
+
+    Called only by the navigation of staff pages, so no reader's page pays for it.
+    """
+    if "action_counts" not in g:
+        g.action_counts = action_needed(
+            current_user,
+            editor=current_user.has_role(Role.EDITOR),
+            contributor=current_user.has_role(Role.CONTRIBUTOR),
+            board=current_user.has_role(Role.BOARD),
+        )
+    return g.action_counts

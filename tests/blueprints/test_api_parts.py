@@ -518,6 +518,7 @@ def test_pending_lists_every_kind_and_site_texts_apart(writer, reviewer, make_ar
 def test_pending_takes_a_fixed_number_of_queries(reviewer, make_article, count_queries):
     make_article(slug="small", sections=1, references=1, parts_approved=False)
     make_article(slug="large", sections=25, references=9, parts_approved=False)
+    reviewer.get("/articles")  # a token's first use of the minute also stores that use
     counts, sizes = [], []
     for slug in ("small", "large"):
         db.session.expire_all()
@@ -537,6 +538,7 @@ def test_a_part_chain_listing_takes_a_fixed_number_of_queries(
     make_article()
     part = BY_NAME["reference"]
     path = part.path
+    reviewer.get("/articles")  # a token's first use of the minute also stores that use
     counts = []
     for title in ("Un", "Deux", "Trois"):
         assert submit(writer, part, title=title).status_code == 201

@@ -20,6 +20,7 @@ from reviewapp.domain.accounts import set_active
 from reviewapp.domain.comments import add_comment
 from reviewapp.domain.engine import transition
 from reviewapp.domain.signoffs import MEANINGS
+from reviewapp.domain.tokens import issue_token
 from reviewapp.domain.versions import latest_version
 from reviewapp.extensions import db
 from reviewapp.models import Article, Reference, Section
@@ -79,6 +80,15 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("auth.sign_out", "POST"): page(302, *ACCOUNTS),
     ("auth.change_password", "GET"): page(200, *ACCOUNTS),
     ("auth.change_password", "POST"): page(302, *ACCOUNTS),
+    ("auth.account", "GET"): page(200, *ACCOUNTS),
+    ("auth.issue_api_token", "POST"): page(200, *ACCOUNTS),
+    # Someone else's token, as if it did not exist: only its owner may revoke it here.
+    ("auth.revoke_api_token", "POST"): page(404, *ACCOUNTS),
+    # Everyone signed in has an inbox and chooses what reaches them by email.
+    ("inbox.index", "GET"): page(200, *ACCOUNTS),
+    ("inbox.read", "POST"): page(302, *ACCOUNTS),
+    ("inbox.preferences", "GET"): page(200, *ACCOUNTS),
+    ("inbox.preferences", "POST"): page(302, *ACCOUNTS),
     # Review pages: contributors write, editors review
     ("editor.queue", "GET"): page(200, CONTRIBUTOR, EDITOR),
     ("editor.overview", "GET"): page(200, CONTRIBUTOR, EDITOR),
@@ -86,7 +96,11 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("editor.edit", "GET"): page(200, CONTRIBUTOR),
     ("editor.edit", "POST"): page(302, CONTRIBUTOR),
     ("editor.preview", "POST"): page(200, CONTRIBUTOR),
+    # Holding work: claimed before the review starts on it, then given to another editor.
+    ("editor.claim", "POST"): page(302, EDITOR),
     ("editor.act", "POST"): page(302, EDITOR),
+    ("editor.assign", "POST"): page(302, EDITOR),
+    ("editor.release", "POST"): page(302, EDITOR),
     ("editor.comment", "POST"): page(302, EDITOR),
     ("editor.resolve", "POST"): page(302, EDITOR),
     # Proposing the other parts of a page: contributors and editors alike
@@ -144,6 +158,9 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("api.site_text_versions", "GET"): api(200, *ACCOUNTS),
     # API: writing follows the workflow's roles
     ("api.submit", "POST"): api(201, CONTRIBUTOR),
+    ("api.claim", "POST"): api(200, EDITOR),
+    ("api.assign", "POST"): api(200, EDITOR),
+    ("api.release", "POST"): api(200, EDITOR),
     ("api.transition", "POST"): api(200, EDITOR),
     ("api.comment", "POST"): api(201, EDITOR, BOARD),
     ("api.resolve", "POST"): api(200, EDITOR),
@@ -183,6 +200,8 @@ class World:
     to_reactivate: int
     front_matter_chain: str
     approved_hash: str  # of approved wording, which anyone can verify
+    editor: int  # the editor work is assigned to
+    foreign_token: int  # an API token of an account no visitor signs in as
 
 
 # endpoint → (URL values, form or JSON body for POST). Bodies are what a permitted account
@@ -387,6 +406,12 @@ ROUTES: dict[str, Route] = {
             "confirm_password": NEW_PASSWORD,
         },
     ),
+    "auth.account": (_no_values, None),
+    "auth.issue_api_token": (_no_values, lambda w: {"name": "pipeline", "expires_in_days": "30"}),
+    "auth.revoke_api_token": (lambda w: {"token_id": w.foreign_token}, lambda w: {}),
+    "inbox.index": (_no_values, None),
+    "inbox.read": (_no_values, lambda w: {}),
+    "inbox.preferences": (_no_values, lambda w: {}),
     "editor.queue": (_no_values, None),
     "editor.overview": (lambda w: {"slug": w.slug}, None),
     "editor.version": (lambda w: {"version_id": w.under_review}, None),
@@ -398,9 +423,15 @@ ROUTES: dict[str, Route] = {
     ),
     "editor.comment": (
         lambda w: {"version_id": w.under_review},
-        lambda w: {"body": "Quelle source ?"},
+        lambda w: {"comment": "Quelle source ?"},
     ),
     "editor.resolve": (lambda w: {"comment_id": w.comment_for_page}, lambda w: {}),
+    "editor.claim": (lambda w: {"version_id": w.submitted_for_page}, lambda w: {}),
+    "editor.assign": (
+        lambda w: {"version_id": w.submitted_for_page},
+        lambda w: {"assignee_id": w.editor},
+    ),
+    "editor.release": (lambda w: {"version_id": w.under_review}, lambda w: {}),
     "editor.propose_front_matter": (lambda w: {"slug": w.slug}, _front_matter_form),
     "editor.propose_settings": (lambda w: {"slug": w.slug}, _settings_form),
     "editor.propose_outline": (lambda w: {"slug": w.slug}, _outline_form),
@@ -463,6 +494,13 @@ ROUTES: dict[str, Route] = {
         lambda w: {"version_id": w.submitted_for_api},
         lambda w: {"action": Action.START_REVIEW.value},
     ),
+    # After the pages' turn: the page released under_review and gave submitted_for_page away.
+    "api.claim": (lambda w: {"version_id": w.under_review}, lambda w: {}),
+    "api.assign": (
+        lambda w: {"version_id": w.submitted_for_api},
+        lambda w: {"assignee_id": w.editor},
+    ),
+    "api.release": (lambda w: {"version_id": w.submitted_for_page}, lambda w: {}),
     "api.comments": (lambda w: {"version_id": w.under_review}, None),
     "api.comment": (lambda w: {"version_id": w.under_review}, lambda w: {"body": "Source ?"}),
     "api.resolve": (lambda w: {"comment_id": w.comment_for_api}, lambda w: {}),
@@ -556,6 +594,8 @@ def build_world(make_article, make_user, contributor, editor) -> World:
         to_reactivate=to_reactivate.id,
         front_matter_chain=part_chains.front_matter_part(article).chain,
         approved_hash=latest_version(sections["summary"], c).content_hash,
+        editor=editor.id,
+        foreign_token=issue_token(None, make_user(Role.CONTRIBUTOR), "theirs", 30)[0].id,
     )
     db.session.commit()
     return world

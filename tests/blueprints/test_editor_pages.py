@@ -149,26 +149,21 @@ def test_queue_for_editors(client, login, make_article, editor, second_editor):
 
     login(editor)
     page = client.get("/review/").text
-    submitted = part(page, "submitted-heading")
-    assert "Section 1" in submitted
-    assert "(1)" in submitted
-    assert "Section 2" not in submitted
-    mine = part(page, "mine-heading")
-    assert "Section 2" in mine
-    assert "Written by a person" in mine
-    assert "Camille Writer" in mine
-    assert "Section 3" in part(page, "changes-heading")
-    assert "Dr Zoe Second" in part(page, "changes-heading")
-    counts = part(page, "articles-heading")
-    assert re.search(r'href="/review/articles/test-article"', counts)
-    # Submitted, under review, changes requested, awaiting sign-off, review due.
-    assert re.findall(r'<td class="num">(\d+)</td>', counts) == ["1", "1", "1", "0", "0"]
-
-    login(second_editor)
-    page = client.get("/review/").text
-    assert "Section 2" in part(page, "others-heading")
-    assert "Dr Eve Editor" in part(page, "others-heading")
-    assert "Section 2" not in part(page, "mine-heading")
+    waiting = part(page, "queue-heading")
+    assert "(3)" in waiting
+    assert "Section 1" in waiting
+    assert "Summary" not in waiting  # approved: nothing waits
+    card = waiting[waiting.index("Section 2") :].split("</li>")[0]
+    assert "Under Review" in card
+    assert "Written by a person" in card
+    assert "Camille Writer" in card
+    assert "<dt>Held by</dt><dd>Dr Eve Editor" in card
+    card = waiting[waiting.index("Section 3") :].split("</li>")[0]
+    assert "Changes requested" in card
+    assert "Dr Zoe Second" in card
+    needed = part(page, "action-heading")
+    assert 'Assigned to you <span class="count">(1)</span>' in needed
+    assert 'Submitted, held by nobody <span class="count">(1)</span>' in needed
 
 
 def test_queue_for_contributors_lists_their_versions(
@@ -182,7 +177,7 @@ def test_queue_for_contributors_lists_their_versions(
     db.session.commit()
     login(contributor)
     page = client.get("/review/").text
-    assert "submitted-heading" not in page  # the editors' parts
+    assert "due-heading" not in page  # the editors' parts
     own = part(page, "own-heading")
     assert "Approved" in own
     assert "Submitted" in own
@@ -222,7 +217,7 @@ def test_overview_shows_each_section_and_audience(client, login, make_article, c
     assert f'href="{edit_url("s2", C)}"' in row
 
 
-@pytest.mark.parametrize("url", ["/review/", OVERVIEW])
+@pytest.mark.parametrize("url", ["/review/?sort=newest", OVERVIEW])
 def test_queue_and_overview_queries_do_not_grow_with_sections(
     client, login, make_article, editor, second_editor, count_queries, url
 ):
@@ -360,8 +355,12 @@ def test_stale_submit_is_refused_with_the_text_kept_and_the_change_shown(
     assert 'role="alert"' in response.text
     assert "Someone submitted version 2" in response.text
     changed = part(response.text, "in-between-heading")
-    assert "<del>Texte</del><ins>Leur</ins>" in changed
-    assert "<ins>corrigée.</ins>" in changed
+    # Where they started, their version and the typed text, side by side, not interleaved.
+    assert 'class="three-way"' in changed
+    assert "Version 1, where you started" in changed
+    assert "Added line: </span>Leur version corrigée." in changed
+    assert "Added line: </span>Ma version, tapée avec soin." in changed
+    assert "Leur version, tapée" not in changed
     assert "Your text has not been submitted." in changed
     assert hidden(response.text, "base_version") == hidden(mine, "base_version")
     assert hidden(response.text, "seen_version") == str(their_version.id)
@@ -448,10 +447,11 @@ def test_review_screen_shows_wording_diffs_and_facts(
     assert version.content_hash in page
     assert "Précision." in page
     assert '<div class="wording" lang="fr">' in page
-    assert "Start review" in page
-    assert "Approve" not in page.split("Decision")[-1]
+    decision = page.split('id="decision-heading"')[-1]
+    assert 'value="start_review"' in decision
+    assert 'value="approve"' not in decision
     side = client.get(review_url(version) + "?diff=side").text
-    assert 'class="side-by-side"' in side
+    assert 'class="diff-view diff-side"' in side
 
 
 def test_tool_drafted_versions_say_so(client, login, make_article, contributor, editor):
@@ -467,9 +467,7 @@ def test_tool_drafted_versions_say_so(client, login, make_article, contributor, 
     )
     db.session.commit()
     login(editor)
-    assert "Drafted by software (drafter 2.1)" in part(
-        client.get("/review/").text, "submitted-heading"
-    )
+    assert "Drafted by software (drafter 2.1)" in part(client.get("/review/").text, "queue-heading")
     page = client.get(review_url(newest("s2"))).text
     assert "Drafted by software (drafter 2.1)" in page
     assert "drafted by software: check every statement" in page
@@ -602,7 +600,7 @@ def test_whole_workflow_through_the_pages(
     assert act(post_form, third, "start_review").status_code == 302
     commented = post_form(
         f"/review/versions/{third.id}/comments",
-        {"body": "Vérifier la posologie."},
+        {"comment": "Vérifier la posologie."},
         page=review_url(third),
     )
     assert commented.status_code == 302
@@ -789,11 +787,11 @@ def test_comments_need_text_and_the_right_person_to_resolve(
     version = newest()
     login(editor)
     empty = post_form(
-        f"/review/versions/{version.id}/comments", {"body": " "}, page=review_url(version)
+        f"/review/versions/{version.id}/comments", {"comment": " "}, page=review_url(version)
     )
     assert empty.status_code == 422
-    assert '<p class="error" id="body-error">The comment is empty.</p>' in empty.text
-    assert 'href="#body"' in empty.text
+    assert '<p class="error" id="comment-error">The comment is empty.</p>' in empty.text
+    assert 'href="#comment"' in empty.text
     add_comment(editor, version, "À revoir.")
     db.session.commit()
     comment = db.session.scalar(select(Comment))
@@ -826,7 +824,7 @@ def test_every_mutating_post_needs_a_csrf_token(client, login, make_article, edi
     login(editor)
     for url, data in [
         (f"/review/versions/{version.id}/actions", {"action": "approve"}),
-        (f"/review/versions/{version.id}/comments", {"body": "Sans jeton."}),
+        (f"/review/versions/{version.id}/comments", {"comment": "Sans jeton."}),
         (f"/review/comments/{comment.id}/resolve", {}),
     ]:
         response = client.post(url, data=data)
@@ -871,6 +869,6 @@ def test_possibly_stale_patient_wording_is_flagged_in_the_queue(
     )
     db.session.commit()
     login(editor)
-    submitted = part(client.get("/review/").text, "submitted-heading")
+    submitted = part(client.get("/review/").text, "queue-heading")
     assert "Possibly stale:" in submitted
     assert "clinician version 2 (Submitted) has been submitted since" in submitted

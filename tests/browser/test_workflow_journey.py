@@ -70,7 +70,7 @@ def sign(page, version_url: str, email: str) -> None:
     page.get_by_label("Your password, to sign").fill(PASSWORDS[email])
     with page.expect_navigation():
         page.get_by_role("button", name=re.compile("^Sign as")).click()
-    expect(page.get_by_text("Signed version")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Signed version")).to_be_visible()
 
 
 def test_write_review_sign_and_read(person):
@@ -145,5 +145,5 @@ def test_sign_off_form_by_keyboard_alone(person):
     assert_focus_visible(focused(member))
     with member.expect_navigation():
         member.keyboard.press("Enter")
-    expect(member.get_by_text("Signed version")).to_be_visible()
+    expect(member.get_by_role("status").filter(has_text="Signed version")).to_be_visible()
     expect(member.locator(".signature").last).to_contain_text("Reviewed, no objection")
