@@ -49,6 +49,25 @@ def _reviewed_by(person_id, version_id) -> ColumnElement[bool]:
     return or_(took_a_step, commented_in_review)
 
 
+def independent_of(person_id) -> ColumnElement[bool]:
+    """Return the SQL condition, on Version, that the person neither wrote nor reviewed it:
+    what `why_not_independent` asks of one version, for lists of many. A version with no
+    author (carried over) is nobody's own."""
+    return and_(
+        or_(Version.author_id.is_(None), Version.author_id != person_id),
+        ~_reviewed_by(person_id, Version.id),
+    )
+
+
+def signed_by(person_id) -> ColumnElement[bool]:
+    """Return the SQL condition, on Version, that the person signed its content as it is."""
+    return exists().where(
+        Signoff.version_id == Version.id,
+        Signoff.signer_id == person_id,
+        Signoff.content_hash == Version.content_hash,
+    )
+
+
 def reviewed_by(person_id, version_id) -> ColumnElement[bool]:
     """Return the SQL condition that the person took an editor's step or commented in review
     (for pages that count what a member may sign without asking about each version)."""

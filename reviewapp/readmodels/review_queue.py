@@ -29,13 +29,12 @@ from sqlalchemy.orm import aliased, joinedload, lazyload
 from reviewapp.domain import part_chains
 from reviewapp.domain.assignments import ASSIGNABLE_STATES
 from reviewapp.domain.part_chains import Part
-from reviewapp.domain.signatures import reviewed_by
+from reviewapp.domain.signatures import independent_of, signed_by
 from reviewapp.extensions import db
 from reviewapp.models import (
     Article,
     Reference,
     Section,
-    Signoff,
     SiteText,
     User,
     UserRole,
@@ -355,16 +354,10 @@ def action_needed(user: User, *, editor: bool, contributor: bool, board: bool) -
 def awaiting_signature_of(user: User) -> list:
     """Return the conditions of versions waiting for this board member's signature: not
     theirs, not reviewed by them, and not signed by them on this content hash yet."""
-    signed = exists().where(
-        Signoff.version_id == Version.id,
-        Signoff.signer_id == user.id,
-        Signoff.content_hash == Version.content_hash,
-    )
     return [
         waiting_in([State.AWAITING_SIGNOFF.value]),
-        or_(Version.author_id.is_(None), Version.author_id != user.id),
-        ~reviewed_by(user.id, Version.id),
-        ~signed,
+        independent_of(user.id),
+        ~signed_by(user.id),
     ]
 
 

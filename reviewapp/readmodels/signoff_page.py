@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload
 
 from reviewapp.domain import part_chains, signatures
@@ -173,14 +173,12 @@ class BoardHome:
 def board_home(member: User) -> BoardHome:
     """Split the versions awaiting sign-off by what `member` can do: each list's count and
     its oldest versions, in a fixed number of queries whatever the catalogue holds."""
-    signed = exists().where(Signoff.version_id == Version.id, Signoff.signer_id == member.id)
-    not_independent = or_(
-        Version.author_id == member.id, signatures.reviewed_by(member.id, Version.id)
-    )
+    signed = signatures.signed_by(member.id)
+    independent = signatures.independent_of(member.id)
     conditions = {
         "signed": signed,
-        "not_yours": and_(~signed, not_independent),
-        "needs": and_(~signed, ~not_independent),
+        "not_yours": and_(~signed, ~independent),
+        "needs": and_(~signed, independent),
     }
     awaiting = Version.state == State.AWAITING_SIGNOFF.value
     totals = db.session.execute(
