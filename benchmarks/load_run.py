@@ -262,6 +262,7 @@ class Writer:
                     "base_version": base,
                     "provenance": "tool:load-run 1.0",
                     "change_summary": f"Load run {marker}.",
+                    "public_note": f"Révision de charge {marker}.",
                 },
             )
             if status == 201:
@@ -271,6 +272,7 @@ class Writer:
                     audience=audience,
                     heading=heading.strip(),
                     body=body.strip(),
+                    public_note=f"Révision de charge {marker}.",
                 )
                 self.log.submissions.append(
                     Submission(

@@ -200,6 +200,14 @@ def _seed_chain(rng, article, section_id, index, versions, reference_ids, people
                 for parent, child in zip(ids, ids[1:], strict=False)
             ],
         )
+        # Each version names the next, as the domain sets it when it submits one.
+        db.session.execute(
+            update(Version),
+            [
+                {"id": parent, "successor_id": child}
+                for parent, child in zip(ids, ids[1:], strict=False)
+            ],
+        )
     db.session.execute(
         insert(VersionCitation),
         [
@@ -509,6 +517,14 @@ def _seed_batch(rng, numbers, sections, people, prefix, now, approved_at, previo
             for values in pending
         ],
     )
+    # Each version names the next, as the domain sets it when it submits one.
+    db.session.execute(
+        update(Version),
+        [
+            {"id": parents[values["section_id"]], "successor_id": by_row[id(values)]}
+            for values in pending
+        ],
+    )
     steps = []
     for values in pending:
         version_id, at = by_row[id(values)], values["created_at"]
@@ -594,7 +610,15 @@ def refresh_planner_statistics() -> None:
 
     Without statistics PostgreSQL takes the freshly filled tables for small ones and scans
     them instead of using their indexes, which would measure a state production never stays in.
+    Its autovacuum also vacuums freshly inserted tables (PostgreSQL 13 and later), which marks
+    their pages all-visible: until then no index-only scan can skip the table.
     """
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        # VACUUM runs outside any transaction.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+        return
     db.session.execute(text("ANALYZE"))
     db.session.commit()
 

@@ -107,6 +107,7 @@ def measure(api: Api, runs: int, tag: str) -> dict[str, list[float]]:
                 "base_version": newest[key],
                 "provenance": "tool:latency-benchmark 1.0",
                 "change_summary": f"Latency run {tag}-{run}.",
+                "public_note": f"Révision de mesure {tag}-{run}.",
             },
             ok=201,
         )

@@ -19,7 +19,13 @@ content_cli = click.Group("content", help="Import and export articles as files."
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--as", "email", required=True, help="Account the new versions are attributed to.")
 @click.option("--change-summary", default="", help="Reason for changes to parts approved before.")
-def import_command(path: Path, email: str, change_summary: str) -> None:
+@click.option(
+    "--public-note",
+    default=None,
+    help="What readers are told changed, for each changed section's wording (the public "
+    "changelog); without it the changelog shows a neutral line.",
+)
+def import_command(path: Path, email: str, change_summary: str, public_note: str | None) -> None:
     """Import the article folder at PATH, or every article folder under it."""
     actor = user_by_email(email)
     try:
@@ -28,7 +34,9 @@ def import_command(path: Path, email: str, change_summary: str) -> None:
         raise click.ClickException(f"Nothing imported. {error}") from None
     for files in articles:
         try:
-            report = import_article(actor, files, change_summary=change_summary)
+            report = import_article(
+                actor, files, change_summary=change_summary, public_note=public_note
+            )
         except DomainError as error:
             fail_refused(actor, error)
         db.session.commit()

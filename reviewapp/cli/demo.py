@@ -1,6 +1,6 @@
 """Demo accounts and the seed article with sections in every workflow state."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -12,11 +12,11 @@ from reviewapp.domain.content import import_article
 from reviewapp.domain.engine import transition
 from reviewapp.domain.signoffs import MEANINGS, sign_version
 from reviewapp.domain.users import create_user
-from reviewapp.domain.versions import latest_version
+from reviewapp.domain.versions import latest_version, submit_version
 from reviewapp.extensions import db
 from reviewapp.models import Article, Section, User, Version
 from reviewapp.rules.states import Action, Audience, Role
-from reviewapp.text.content_files import ContentError, article_folders, read_article
+from reviewapp.text.content_files import ArticleFiles, ContentError, article_folders, read_article
 
 SEED_SLUG = "necrotic-metastatic-tumor"
 
@@ -91,6 +91,96 @@ DEMO_PLAN = {
 }
 
 
+@dataclass(frozen=True)
+class DemoRevision:
+    """A section the seed shows revised once: approved first without `added`, then with it."""
+
+    audience: Audience
+    key: str
+    added: str  # text of the files' wording that the first approved version lacked
+    change_summary: str  # the staff's reason
+    public_note: str  # what readers of the changelog are told
+
+
+# The files hold the revised wording, so that loading the demo again changes nothing.
+DEMO_REVISIONS = (
+    DemoRevision(
+        Audience.CLINICIAN,
+        "evaluation-initiale",
+        "\n- TEP-scanner pour évaluation précise des métastases et ganglions médiastinaux "
+        "[@guideline-overview]",
+        "TEP-scanner ajouté au bilan à la demande de l'éditrice, d'après la recommandation.",
+        "Le TEP-scanner est ajouté au bilan initial, pour localiser précisément les "
+        "métastases et les ganglions du médiastin.",
+    ),
+    DemoRevision(
+        Audience.CLINICIAN,
+        "cancers-colorectaux",
+        " (5-8 semaines si bevacizumab)",
+        "Délai bevacizumab oublié en v1, signalé par Dr Dubois en relecture.",
+        "Précision du délai avant la chirurgie après un traitement par bevacizumab : "
+        "5 à 8 semaines.",
+    ),
+    DemoRevision(
+        Audience.PATIENT,
+        "evaluation-initiale",
+        "\n- un TEP-scanner. Il repère bien les métastases et les ganglions situés au milieu "
+        "de la poitrine.",
+        "Alignement sur la version clinicien (TEP-scanner).",
+        "Un examen est ajouté à la liste du bilan : le TEP-scanner, qui aide à repérer les "
+        "métastases.",
+    ),
+)
+
+
+def _before_revisions(files: ArticleFiles) -> ArticleFiles:
+    """Return the files as they were before the demo's revisions: their first wording."""
+    wording = {audience: list(texts) for audience, texts in files.wording.items()}
+    for revision in DEMO_REVISIONS:
+        texts = wording.get(revision.audience, [])
+        for index, text in enumerate(texts):
+            if text.key == revision.key and revision.added in text.body:
+                texts[index] = replace(text, body=text.body.replace(revision.added, "", 1))
+    return replace(files, wording=wording)
+
+
+def _revise(
+    article: Article,
+    files: ArticleFiles,
+    contributor: User,
+    editors: list[User],
+    board: list[User],
+) -> None:
+    """Submit the files' wording of each revised section, with its notes, and approve it."""
+    sections = {
+        section.key: section
+        for section in db.session.scalars(select(Section).where(Section.article_id == article.id))
+    }
+    for index, revision in enumerate(DEMO_REVISIONS):
+        text = next(
+            (t for t in files.wording.get(revision.audience, []) if t.key == revision.key), None
+        )
+        section = sections.get(revision.key)
+        previous = latest_version(section, revision.audience) if section else None
+        if text is None or previous is None or previous.body == text.body.strip():
+            continue  # the files changed since this demo was written: nothing to revise
+        version = submit_version(
+            contributor,
+            section,
+            revision.audience,
+            heading=text.heading,
+            body=text.body,
+            base_version_id=previous.id,
+            change_summary=revision.change_summary,
+            public_note=revision.public_note,
+        )
+        editor = editors[index % len(editors)]
+        transition(editor, version, Action.START_REVIEW)
+        transition(editor, version, Action.APPROVE)
+        for member in board[: article.required_signoffs]:
+            sign_version(member, version, password=_password(member.email), meaning=MEANINGS[0])
+
+
 def _account(spec: DemoAccount) -> tuple[User, bool]:
     existing = db.session.scalar(select(User).where(User.email == spec.email))
     if existing is not None:
@@ -157,11 +247,13 @@ def load_demo(content_dir: Path) -> str:
     for folder in article_folders(content_dir):
         files = read_article(folder)
         had_article = db.session.scalar(select(Article.id).where(Article.slug == files.slug))
-        report = import_article(contributor, files)
-        if had_article is None and files.slug == SEED_SLUG:
+        seeding = had_article is None and files.slug == SEED_SLUG
+        report = import_article(contributor, _before_revisions(files) if seeding else files)
+        if seeding:
             article = db.session.scalar(select(Article).where(Article.slug == files.slug))
             _approve_parts(report.versions, editors, board)
             _walk_workflow(article, editors, board)
+            _revise(article, files, contributor, editors, board)
             lines.append(f"Imported {files.slug} and walked it through the workflow.")
         elif report.changed_anything:
             lines.append(f"Updated {files.slug} from {folder}.")

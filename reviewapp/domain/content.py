@@ -29,13 +29,20 @@ class ImportReport:
 
 
 def import_article(
-    actor: User, files: ArticleFiles, *, change_summary: str = "", provenance: str = "human"
+    actor: User,
+    files: ArticleFiles,
+    *,
+    change_summary: str = "",
+    provenance: str = "human",
+    public_note: str | None = None,
 ) -> ImportReport:
     """Submit one version for each part of the article that differs from the files.
 
     Nothing is applied: front matter, review settings, references, the outline and the
     wording each get a Submitted version when they differ from their chain's newest version,
     and readers see a change only once it is approved. Unchanged files submit nothing.
+    The files hold no public change note: `public_note`, when given, goes with each changed
+    section's wording (and is then required where it was approved before, as on the page).
     """
     if not actor.has_role(Role.CONTRIBUTOR):
         raise PermissionDenied(
@@ -101,7 +108,14 @@ def import_article(
     for audience, texts in files.wording.items():
         for text in texts:
             version = _import_wording(
-                actor, sections[text.key], audience, text, files.slug, change_summary, provenance
+                actor,
+                sections[text.key],
+                audience,
+                text,
+                files.slug,
+                change_summary,
+                provenance,
+                public_note,
             )
             if version is not None:
                 report.versions.append(version)
@@ -148,6 +162,7 @@ def _import_wording(
     slug: str,
     change_summary: str,
     provenance: str,
+    public_note: str | None = None,
 ) -> Version | None:
     newest = latest_version(section, audience)
     if newest is not None and (newest.heading, newest.body) == (text.heading, text.body.strip()):
@@ -161,6 +176,7 @@ def _import_wording(
         base_version_id=newest.id if newest else None,
         provenance=provenance,
         change_summary=change_summary,
+        public_note=public_note,
         where=f"{slug}/{audience.value}.md",
         line_offset=text.line - 1,
     )

@@ -49,6 +49,7 @@ def wording_problem(
     body: str,
     body_html: str,
     stored_hash: str,
+    public_note: str | None = None,
 ) -> str | None:
     """Return why a wording version's stored text fails its check, or None when it holds."""
     expected = content_hash(
@@ -57,6 +58,7 @@ def wording_problem(
         audience=audience,
         heading=heading,
         body=body,
+        public_note=public_note,
     )
     if expected != stored_hash:
         return "its stored heading or body does not match its content hash"
@@ -87,6 +89,7 @@ def version_problem(version: Version) -> str | None:
             body=version.body,
             body_html=version.body_html,
             stored_hash=version.content_hash,
+            public_note=version.public_note,
         )
     return part_problem(
         kind=version.kind,
@@ -109,6 +112,7 @@ def scan(batch_size: int = 2000) -> Iterator[Mismatch]:
                 Version.heading,
                 Version.body,
                 Version.body_html,
+                Version.public_note,
                 Version.payload,
                 Version.content_hash,
                 Version.site_text_key,
@@ -135,6 +139,7 @@ def scan(batch_size: int = 2000) -> Iterator[Mismatch]:
                     body=row.body,
                     body_html=row.body_html,
                     stored_hash=row.content_hash,
+                    public_note=row.public_note,
                 )
             else:
                 problem = part_problem(

@@ -126,6 +126,9 @@ def submit_part(
     )
     db.session.add(version)
     db.session.flush()
+    if previous is not None:
+        # What stops a version with changes requested from waiting (models/version.py).
+        previous.successor_id = version.id
     if previous is not None and previous.workflow_state in PENDING_STATES:
         engine.supersede(actor, previous, version)
     if not approved_before:

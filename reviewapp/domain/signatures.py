@@ -20,8 +20,9 @@ from reviewapp.rules.states import REVIEW_ACTIONS, Action
 _EDITORIAL_STEPS = [action.value for action in REVIEW_ACTIONS]
 
 
-def _reviewed_by(person_id, version_id) -> ColumnElement[bool]:
-    """Return the condition that the person took an editor's step or commented in review."""
+def _review_evidence(person_id, version_id) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Return the two conditions, either of which makes the person a reviewer of the version:
+    they took an editor's step on it, or they commented on it during its review."""
     approved_at = (
         select(func.max(VersionTransition.created_at))
         .where(
@@ -46,16 +47,23 @@ def _reviewed_by(person_id, version_id) -> ColumnElement[bool]:
         Comment.author_id == person_id,
         or_(approved_at.is_(None), Comment.created_at <= approved_at),
     )
-    return or_(took_a_step, commented_in_review)
+    return took_a_step, commented_in_review
+
+
+def _reviewed_by(person_id, version_id) -> ColumnElement[bool]:
+    """Return the condition that the person took an editor's step or commented in review."""
+    return or_(*_review_evidence(person_id, version_id))
 
 
 def independent_of(person_id) -> ColumnElement[bool]:
     """Return the SQL condition, on Version, that the person neither wrote nor reviewed it:
     what `why_not_independent` asks of one version, for lists of many. A version with no
     author (carried over) is nobody's own."""
+    # Each piece of evidence negated on its own: PostgreSQL plans each NOT EXISTS as an
+    # anti-join, which it cannot do for the NOT of their OR.
     return and_(
         or_(Version.author_id.is_(None), Version.author_id != person_id),
-        ~_reviewed_by(person_id, Version.id),
+        *(~evidence for evidence in _review_evidence(person_id, Version.id)),
     )
 
 
@@ -107,7 +115,7 @@ def counting(as_of: datetime | None = None) -> ColumnElement[bool]:
         Signoff.version_id == Version.id,
         Signoff.content_hash == Version.content_hash,
         or_(Version.author_id.is_(None), Signoff.signer_id != Version.author_id),
-        ~_reviewed_by(Signoff.signer_id, Version.id),
+        *(~evidence for evidence in _review_evidence(Signoff.signer_id, Version.id)),
     )
     if as_of is not None:
         condition = and_(condition, Signoff.signed_at <= as_of)

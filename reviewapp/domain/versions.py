@@ -78,10 +78,17 @@ def submit_version(
     base_version_id: int | None,
     provenance: str = HUMAN,
     change_summary: str = "",
+    public_note: str | None = None,
     where: str = "the text",
     line_offset: int = 0,
 ) -> Version:
-    """Store a new Submitted version on top of `base_version_id`, superseding a pending one."""
+    """Store a new Submitted version on top of `base_version_id`, superseding a pending one.
+
+    `public_note` is what readers are told changed. Entry points that let the author write
+    one (the edit page, the API) pass a string, and then it is required once the section
+    was approved, like the change summary; None means the entry point offers none (content
+    import without a note): the version is stored without one.
+    """
     target = ("section", section.id)
     article = section.article
     context = {"action": SUBMIT, "target": target, "article_id": article.id}
@@ -93,6 +100,9 @@ def submit_version(
     require_fits("heading", heading, limits.HEADING, **context)
     require_fits("body", body, limits.BODY, **context)
     require_fits("change_summary", change_summary, limits.CHANGE_SUMMARY, **context)
+    note_asked = public_note is not None
+    public_note = (public_note or "").strip()
+    require_fits("public_note", public_note, limits.PUBLIC_NOTE, **context)
     if not heading and section.key != SUMMARY_KEY:
         raise ValidationError("A section needs a heading.", field="heading", **context)
     if not body and not heading:
@@ -120,6 +130,13 @@ def submit_version(
             field="change_summary",
             **context,
         )
+    if note_asked and section.published_id(audience) is not None and not public_note:
+        raise ValidationError(
+            "This section has been approved before: "
+            "tell readers what changed in the public change note.",
+            field="public_note",
+            **context,
+        )
 
     rendered = markdown.render(body)
     references = {ref.key: ref for ref in article.references}
@@ -144,12 +161,14 @@ def submit_version(
         author_id=actor.id,
         provenance=provenance,
         change_summary=change_summary,
+        public_note=public_note or None,
         content_hash=content_hash(
             article_slug=article.slug,
             section_key=section.key,
             audience=audience.value,
             heading=heading,
             body=body,
+            public_note=public_note,
         ),
         created_at=now,
         state_changed_at=now,
@@ -160,6 +179,9 @@ def submit_version(
     ]
     db.session.add(version)
     db.session.flush()
+    if previous is not None:
+        # What stops a version with changes requested from waiting (models/version.py).
+        previous.successor_id = version.id
 
     if previous and previous.workflow_state in PENDING_STATES:
         engine.supersede(actor, previous, version)
@@ -177,6 +199,7 @@ def submit_version(
             "provenance": provenance,
             "parent_id": version.parent_id,
             "change_summary": change_summary,
+            "public_note": public_note or None,
         },
     )
     return version

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Text
+from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewapp.extensions import db
@@ -13,6 +13,12 @@ from reviewapp.rules.clock import utcnow
 
 class Comment(db.Model):
     __tablename__ = "comment"
+    __table_args__ = (
+        # Whether one person commented on a version in its review (who may sign it:
+        # domain/signatures.py), from the index alone: asked of one version, or of all the
+        # person's comments at once.
+        Index("ix_comment_author", "author_id", "version_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("version.id"), index=True)

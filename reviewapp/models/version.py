@@ -10,7 +10,18 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    bindparam,
+    column,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from reviewapp.extensions import db
@@ -58,6 +69,27 @@ def site_text_chain(key: str) -> str:
 # Who wrote a version carried over from before its part had a chain (migration 0011).
 CARRIED_OVER = "carried-over"
 
+# The states in which the newest version of a chain still waits on an editor, the board or
+# its author. A version with changes requested keeps that state once its author submits the
+# next one: only a version with no successor waits.
+WAITING_STATES = (
+    State.SUBMITTED.value,
+    State.UNDER_REVIEW.value,
+    State.CHANGES_REQUESTED.value,
+    State.AWAITING_SIGNOFF.value,
+)
+
+
+def _waiting(successor_id, state) -> ColumnElement[bool]:
+    # The states are written into the statement, not bound: a partial index is used only
+    # for a condition the database can match to its own, value for value.
+    states = bindparam(None, list(WAITING_STATES), expanding=True, literal_execute=True)
+    return and_(successor_id.is_(None), state.in_(states))
+
+
+# The condition of ix_version_waiting, and of every query that reads waiting work through it.
+WAITING_INDEX_WHERE = _waiting(column("successor_id"), column("state"))
+
 
 class Version(db.Model):
     __tablename__ = "version"
@@ -90,6 +122,27 @@ class Version(db.Model):
         ),
         # Review due dates.
         Index("ix_version_state_approved", "state", "approved_at"),
+        # Waiting work alone, in the order it waits (the queue, the board's lists, the
+        # header's counts), with what their filters and the board's independence read: a
+        # few thousand rows however long the history, read without the table.
+        Index(
+            "ix_version_waiting",
+            "state_changed_at",
+            "id",
+            "state",
+            "successor_id",
+            "kind",
+            "audience",
+            "article_id",
+            "author_id",
+            "assignee_id",
+            "due_at",
+            "content_hash",
+            sqlite_where=WAITING_INDEX_WHERE,
+            postgresql_where=WAITING_INDEX_WHERE,
+        ),
+        # A kind's chains without the rest (every site text's newest version).
+        Index("ix_version_kind_chain", "kind", "chain", "number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -110,12 +163,19 @@ class Version(db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     payload: Mapped[str | None] = mapped_column(Text)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("version.id"))
+    # The next version of the chain, set in the transaction that submits it: a version
+    # without one is its chain's newest.
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("version.id"))
     # Patient wording records the clinician version it was written from.
     source_clinician_id: Mapped[int | None] = mapped_column(ForeignKey("version.id"))
     # None only for a version carried over from before its part had a chain.
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     provenance: Mapped[str] = mapped_column(String(200))
+    # Staff only: why the change was made, for the reviewers.
     change_summary: Mapped[str] = mapped_column(Text, default="")
+    # What readers are told changed (the public changelog), reviewed and hashed with the
+    # wording; None when the author wrote none (every version from before notes existed).
+    public_note: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(30), default=State.SUBMITTED.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -197,6 +257,11 @@ class Version(db.Model):
         return f"<Version {self.chain}#{self.number} {self.state}>"
 
 
+def is_waiting() -> ColumnElement[bool]:
+    """Return the condition that a version still waits, worded as ix_version_waiting's."""
+    return _waiting(Version.successor_id, Version.state)
+
+
 class VersionCitation(db.Model):
     """A reference a version cites, in order of first appearance in its text."""
 
@@ -214,6 +279,12 @@ class VersionTransition(db.Model):
     """One workflow step taken on a version: who moved it, from where to where, and why."""
 
     __tablename__ = "version_transition"
+    __table_args__ = (
+        # Whether one person took an editor's step on a version (who may sign it:
+        # domain/signatures.py), from the index alone: asked of one version, or of all the
+        # person's steps at once.
+        Index("ix_version_transition_actor", "actor_id", "version_id", "action"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("version.id"), index=True)

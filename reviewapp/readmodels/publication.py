@@ -285,6 +285,7 @@ class PendingVersion:
     body_html: str
     content_hash: str
     created_at: datetime
+    public_note: str | None = None
     approved_at: None = None
 
     @property
@@ -321,6 +322,7 @@ def _sections_with_wording(article: Article) -> list[SectionWording]:
             body_html=Version.body_html,
             content_hash=Version.content_hash,
             created_at=Version.created_at,
+            public_note=Version.public_note,
         )
     ).where(
         Version.section_id == Section.id,
@@ -528,6 +530,7 @@ def _failing_checks(
             body=version.body,
             body_html=version.body_html,
             stored_hash=version.content_hash,
+            public_note=version.public_note,
         )
         if (
             problem is None

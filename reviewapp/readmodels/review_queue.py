@@ -2,8 +2,9 @@
 
 Each function runs a fixed number of queries whatever the number of sections, articles or
 the depth of history: rows come from joins and grouped subqueries, never one query per
-section. The queue reads only what waits (pending states are few whatever the catalogue) and
-one page of it; the overview reads only its own article's versions.
+section. The queue reads only what waits, through an index holding nothing else
+(ix_version_waiting: a few thousand rows whatever the history), and one page of it; the
+overview reads only its own article's versions.
 """
 
 from collections import Counter
@@ -15,16 +16,13 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
-    case,
-    exists,
     func,
     literal,
     literal_column,
     or_,
     select,
-    true,
 )
-from sqlalchemy.orm import aliased, joinedload, lazyload
+from sqlalchemy.orm import aliased, defer, joinedload, lazyload
 
 from reviewapp.domain import part_chains
 from reviewapp.domain.assignments import ASSIGNABLE_STATES
@@ -40,18 +38,14 @@ from reviewapp.models import (
     UserRole,
     Version,
 )
+from reviewapp.models.version import WAITING_STATES, is_waiting
 from reviewapp.readmodels.publication import add_months
 from reviewapp.rules import parts as part_rules
 from reviewapp.rules.clock import utcnow
 from reviewapp.rules.states import PENDING_STATES, Audience, Kind, Role, State
 
 # The states that still need an editor, the board or the author.
-OPEN_STATES = (
-    State.SUBMITTED,
-    State.UNDER_REVIEW,
-    State.CHANGES_REQUESTED,
-    State.AWAITING_SIGNOFF,
-)
+OPEN_STATES = tuple(State(value) for value in WAITING_STATES)
 PAGE_SIZE = 50
 OWN_VERSIONS_SHOWN = 50
 REVIEW_DUE_SHOWN = 50
@@ -61,6 +55,16 @@ WAITING_SHARE = 0.05
 # The assignee filter's words besides an editor's id.
 ASSIGNED_TO_ME = "me"
 UNASSIGNED = "unassigned"
+
+
+def without_texts(*entities) -> list:
+    """Return the options leaving the versions' long columns unread, for pages that list
+    versions and their states, never their text."""
+    return [
+        defer(getattr(entity, name))
+        for entity in entities or (Version,)
+        for name in ("body", "body_html", "payload")
+    ]
 
 
 @dataclass(frozen=True)
@@ -198,28 +202,17 @@ def is_newest_in_chain(newest) -> ColumnElement[bool]:
 
 
 def has_no_successor() -> ColumnElement[bool]:
-    """Return the condition that no later version exists in the version's chain.
-
-    Asked of each candidate row through the (chain, number) index: it never groups the
-    whole table, so its cost follows the rows asked about, not the catalogue.
-    """
-    later = aliased(Version)
-    return ~exists().where(later.chain == Version.chain, later.number > Version.number)
-
-
-def awaits_author_or_other() -> ColumnElement[bool]:
-    """Return the condition that a waiting version still waits: one with changes requested
-    only while its chain has nothing newer (asked of those rows alone, not every row)."""
-    return case((Version.state == State.CHANGES_REQUESTED.value, has_no_successor()), else_=true())
+    """Return the condition that no later version exists in the version's chain: a column
+    the domain sets when it submits the next one, never a search of the chain."""
+    return Version.successor_id.is_(None)
 
 
 def _open_conditions(user: User, filters: QueueFilters, *, editor: bool) -> list:
-    states = [filters.state] if filters.state else [state.value for state in OPEN_STATES]
-    conditions = [waiting_in(states)]
-    if State.CHANGES_REQUESTED.value in states:
-        # A pending version is always its chain's newest (a newer one supersedes it); one
-        # with changes requested waits only until the author submits the next.
-        conditions.append(awaits_author_or_other())
+    # Every filter narrows waiting work, read through its own index (ix_version_waiting):
+    # a version with changes requested stops waiting once its author submits the next.
+    conditions = [is_waiting()]
+    if filters.state:
+        conditions.append(Version.state == filters.state)
     if not editor or filters.mine:
         conditions.append(Version.author_id == user.id)
     if filters.article:
@@ -288,7 +281,7 @@ def queue_page(user: User, filters: QueueFilters, *, editor: bool) -> QueuePage:
         .outerjoin(User, User.id == Version.author_id)
         .outerjoin(assignee, assignee.id == Version.assignee_id)
         # The page shows names, not roles: no extra query for each batch of accounts.
-        .options(lazyload(User.role_rows), lazyload(assignee.role_rows))
+        .options(lazyload(User.role_rows), lazyload(assignee.role_rows), *without_texts())
         .where(Version.id.in_(page_ids.scalar_subquery()))
         .order_by(waited, tie)
     ).all()
@@ -328,7 +321,8 @@ def action_needed(user: User, *, editor: bool, contributor: bool, board: bool) -
     assignable = [state.value for state in ASSIGNABLE_STATES]
 
     def count(*conditions) -> ColumnElement[int]:
-        return select(func.count(Version.id)).where(*conditions).scalar_subquery()
+        # count(*), not of a column: PostgreSQL can then count from the index alone.
+        return select(func.count()).select_from(Version).where(*conditions).scalar_subquery()
 
     none = literal(None)
     counts = db.session.execute(
@@ -339,9 +333,9 @@ def action_needed(user: User, *, editor: bool, contributor: bool, board: bool) -
             else none,
             count(*overdue_conditions(now)) if editor else none,
             count(
+                is_waiting(),
+                Version.state == State.CHANGES_REQUESTED.value,
                 Version.author_id == user.id,
-                waiting_in([State.CHANGES_REQUESTED.value]),
-                has_no_successor(),
             )
             if contributor
             else none,
@@ -351,14 +345,16 @@ def action_needed(user: User, *, editor: bool, contributor: bool, board: bool) -
     return ActionNeeded(*counts)
 
 
+def awaiting_signoff() -> ColumnElement[bool]:
+    """Return the condition that a version awaits the board's signatures (read through
+    ix_version_waiting, which holds what the board's independence asks of it)."""
+    return and_(is_waiting(), Version.state == State.AWAITING_SIGNOFF.value)
+
+
 def awaiting_signature_of(user: User) -> list:
     """Return the conditions of versions waiting for this board member's signature: not
     theirs, not reviewed by them, and not signed by them on this content hash yet."""
-    return [
-        waiting_in([State.AWAITING_SIGNOFF.value]),
-        independent_of(user.id),
-        ~signed_by(user.id),
-    ]
+    return [awaiting_signoff(), independent_of(user.id), ~signed_by(user.id)]
 
 
 def review_due_rows(today: date) -> list[QueueRow]:
@@ -388,7 +384,7 @@ def review_due_rows(today: date) -> list[QueueRow]:
         .join(Section, Section.id == Version.section_id)
         .join(Article, Article.id == Version.article_id)
         .outerjoin(User, User.id == Version.author_id)
-        .options(lazyload(User.role_rows))
+        .options(lazyload(User.role_rows), *without_texts())
         .where(
             Version.state == State.APPROVED.value,
             Version.approved_at < _day_start(add_months(today, -min(intervals)) + SLACK),
@@ -413,7 +409,7 @@ def own_rows(user: User) -> list[QueueRow]:
         .outerjoin(Section, Section.id == Version.section_id)
         .outerjoin(Article, Article.id == Version.article_id)
         .join(User, User.id == Version.author_id)
-        .options(lazyload(User.role_rows))
+        .options(lazyload(User.role_rows), *without_texts())
         .where(Version.author_id == user.id)
         .order_by(Version.created_at.desc(), Version.id.desc())
         .limit(OWN_VERSIONS_SHOWN)
@@ -610,6 +606,7 @@ def article_overview(article: Article) -> Overview:
         select(Section, clinician, patient)
         .outerjoin(clinician, clinician.id == Section.published_clinician_id)
         .outerjoin(patient, patient.id == Section.published_patient_id)
+        .options(*without_texts(clinician, patient))
         .where(Section.article_id == article.id)
         .order_by(Section.position)
     ).all()
@@ -620,7 +617,7 @@ def article_overview(article: Article) -> Overview:
     newest_rows = db.session.execute(
         select(Version, User)
         .join(User, User.id == Version.author_id)
-        .options(lazyload(User.role_rows))
+        .options(lazyload(User.role_rows), *without_texts())
         .join(newest, is_newest_in_chain(newest))
         .where(*wording)
     ).all()

@@ -2,18 +2,20 @@
 changed since the published wording, and the board's home split by what each member can do."""
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
 from reviewapp.domain import part_chains, signatures
 from reviewapp.extensions import db
 from reviewapp.models import Article, Signoff, User, Version
 from reviewapp.readmodels.history import TimelineEntry
-from reviewapp.rules.states import Action, State
+from reviewapp.readmodels.review_queue import awaiting_signoff, without_texts
+from reviewapp.rules.states import Action
 
 # What a trace row says happened, in the past tense. Signatures and objections have rows of
 # their own, with more to say: their trace rows are not repeated.
@@ -172,33 +174,41 @@ class BoardHome:
 
 def board_home(member: User) -> BoardHome:
     """Split the versions awaiting sign-off by what `member` can do: each list's count and
-    its oldest versions, in a fixed number of queries whatever the catalogue holds."""
-    signed = signatures.signed_by(member.id)
-    independent = signatures.independent_of(member.id)
-    conditions = {
-        "signed": signed,
-        "not_yours": and_(~signed, ~independent),
-        "needs": and_(~signed, independent),
-    }
-    awaiting = Version.state == State.AWAITING_SIGNOFF.value
-    totals = db.session.execute(
-        select(*(func.count(case((condition, 1))) for condition in conditions.values())).where(
-            awaiting
+    its oldest versions, in three queries whatever the catalogue holds."""
+    # Each awaiting version is placed in one list, its signatures and review asked once, in
+    # the order they wait (ix_version_waiting's): the counts and each list's oldest follow.
+    # "needs" is what the header counts (review_queue.awaiting_signature_of).
+    placed = db.session.execute(
+        select(
+            Version.id,
+            case(
+                (signatures.signed_by(member.id), "signed"),
+                (signatures.independent_of(member.id), "needs"),
+                else_="not_yours",
+            ),
         )
-    ).one()
-    rows: dict[str, list[tuple[Version, Article | None]]] = {}
-    for name, condition in conditions.items():
-        rows[name] = list(
-            db.session.execute(
+        .where(awaiting_signoff())
+        .order_by(Version.state_changed_at, Version.id)
+    ).all()
+    totals = Counter(name for _, name in placed)
+    oldest: dict[str, list[int]] = {name: [] for name in ("needs", "signed", "not_yours")}
+    for version_id, name in placed:
+        if len(oldest[name]) < SHOWN_PER_LIST:
+            oldest[name].append(version_id)
+    shown_ids = [version_id for ids in oldest.values() for version_id in ids]
+    loaded = {}
+    if shown_ids:
+        loaded = {
+            version.id: (version, article)
+            for version, article in db.session.execute(
                 select(Version, Article)
                 .outerjoin(Article, Article.id == Version.article_id)
-                .where(awaiting, condition)
+                .where(Version.id.in_(shown_ids))
                 # Wording names its section: loaded in the same query, not one query per row.
-                .options(joinedload(Version.section))
-                .order_by(Version.state_changed_at, Version.id)
-                .limit(SHOWN_PER_LIST)
-            ).all()
-        )
+                .options(joinedload(Version.section), *without_texts())
+            )
+        }
+    rows = {name: [loaded[version_id] for version_id in ids] for name, ids in oldest.items()}
     counted = signatures.counting_signoffs([v.id for found in rows.values() for v, _ in found])
 
     def waiting(name: str, total: int) -> WaitingList:
@@ -216,7 +226,7 @@ def board_home(member: User) -> BoardHome:
         return WaitingList(shown, total)
 
     return BoardHome(
-        needs_you=waiting("needs", totals[2]),
-        signed_by_you=waiting("signed", totals[0]),
-        not_yours=waiting("not_yours", totals[1]),
+        needs_you=waiting("needs", totals["needs"]),
+        signed_by_you=waiting("signed", totals["signed"]),
+        not_yours=waiting("not_yours", totals["not_yours"]),
     )

@@ -58,6 +58,7 @@ def signed_payload(version: Version) -> str:
             audience=version.audience,
             heading=version.heading,
             body=version.body,
+            public_note=version.public_note,
         )
     return signed_part(
         version.kind_enum, part_of(version).place, json.loads(version.payload or "{}")

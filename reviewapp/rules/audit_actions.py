@@ -101,6 +101,7 @@ FIELD_LABELS = MappingProxyType(
         "content_hash": "Content hash",
         "provenance": "Provenance",
         "change_summary": "Change summary",
+        "public_note": "Public change note",
         "comment": "Comment",
         "reason": "Reason",
         "body": "Comment",

@@ -12,6 +12,8 @@ MAX_ID = 2**31 - 1
 HEADING = 500
 BODY = 100_000
 CHANGE_SUMMARY = 2_000
+# One line of the public changelog: what readers are told changed, not the editors' reasons.
+PUBLIC_NOTE = 1_000
 # The provenance column is String(200): "tool:<name and version>".
 PROVENANCE = 200
 COMMENT = 10_000
@@ -30,6 +32,7 @@ FIELD_LIMITS = MappingProxyType(
         "heading": HEADING,
         "body": BODY,
         "change_summary": CHANGE_SUMMARY,
+        "public_note": PUBLIC_NOTE,
         "provenance": PROVENANCE,
         "comment": TRANSITION_COMMENT,
         "reason": OBJECTION_REASON,

@@ -1,5 +1,6 @@
 """Template filters, and the locale a page is rendered in."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import flask_babel
@@ -85,10 +86,21 @@ def action_counts():
     Called only by the navigation of staff pages, so no reader's page pays for it.
     """
     if "action_counts" not in g:
-        g.action_counts = action_needed(
+        board = current_user.has_role(Role.BOARD)
+        known = g.get("awaiting_signature")
+        counts = action_needed(
             current_user,
             editor=current_user.has_role(Role.EDITOR),
             contributor=current_user.has_role(Role.CONTRIBUTOR),
-            board=current_user.has_role(Role.BOARD),
+            board=board and known is None,
         )
+        if board and known is not None:
+            counts = replace(counts, awaiting_signature=known)
+        g.action_counts = counts
     return g.action_counts
+
+
+def counted_awaiting_signature(number: int) -> None:
+    """Give the header the number of versions awaiting the signed-in member's signature
+    that the page has just counted by the same rule (the board home), not to count twice."""
+    g.awaiting_signature = number

@@ -45,6 +45,7 @@ class Api:
             "body": "Nouveau texte [@ref-1].",
             "provenance": "human",
             "change_summary": "Mise à jour des données.",
+            "public_note": "Données mises à jour.",
             **fields,
         }
         if "base_version" not in fields:

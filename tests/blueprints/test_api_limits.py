@@ -83,6 +83,7 @@ def submit(world: World, **fields: str):
         "base_version": world.newest,
         "provenance": "human",
         "change_summary": "Mise à jour.",
+        "public_note": "Texte mis à jour.",
         **fields,
     }
     return world.post(world.writer, "/articles/test-article/sections/s1/clinician/versions", body)
@@ -102,6 +103,7 @@ LIMITS = [
     Limit("heading", limits.HEADING, lambda w, value: submit(w, heading=value), 201),
     Limit("body", limits.BODY, lambda w, value: submit(w, body=value), 201),
     Limit("change_summary", limits.CHANGE_SUMMARY, lambda w, v: submit(w, change_summary=v), 201),
+    Limit("public_note", limits.PUBLIC_NOTE, lambda w, v: submit(w, public_note=v), 201),
     Limit(
         "provenance",
         limits.PROVENANCE,

@@ -489,6 +489,7 @@ def test_pending_lists_every_kind_and_site_texts_apart(writer, reviewer, make_ar
             "base_version": writer.newest_id(f"/articles/{SLUG}/sections/s1/clinician/versions"),
             "provenance": "human",
             "change_summary": "Mise à jour.",
+            "public_note": "Texte mis à jour.",
         },
     ).json
     assert reviewer.act(submitted["outline"]["id"], Action.START_REVIEW).status_code == 200

@@ -218,6 +218,7 @@ def _edit_form(w: World) -> dict:
         "heading": "Réponse",
         "body": "Résumé révisé [@ref-0].",
         "change_summary": "Précision.",
+        "public_note": "Résumé précisé.",
         "base_version": str(w.edit_base),
         "intent": "submit",
     }
@@ -486,6 +487,7 @@ ROUTES: dict[str, Route] = {
             "base_version": w.api_base,
             "provenance": "tool:drafter 1.0",
             "change_summary": "Plus simple.",
+            "public_note": "Texte simplifié.",
         },
     ),
     "api.version": (lambda w: {"version_id": w.under_review}, None),

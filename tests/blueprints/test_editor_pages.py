@@ -79,6 +79,7 @@ def edit_data(page: str, **fields) -> dict:
         "heading": "Section 1",
         "body": textarea(page, "body"),
         "change_summary": "",
+        "public_note": "",
         "intent": "submit",
         **fields,
     }
@@ -406,7 +407,12 @@ def test_change_summary_is_required_once_approved(
     assert "say what changed and why" in response.text
     assert textarea(response.text, "body") == typed
     assert newest().number == 1
-    ok = post_form(edit_url(), edit_data(page, body=typed, change_summary="Mise à jour 2025."))
+    ok = post_form(
+        edit_url(),
+        edit_data(
+            page, body=typed, change_summary="Mise à jour 2025.", public_note="Texte mis à jour."
+        ),
+    )
     assert ok.status_code == 302
     assert newest().change_summary == "Mise à jour 2025."
 
@@ -561,7 +567,12 @@ def test_whole_workflow_through_the_pages(
     page = client.get(edit_url()).text
     sent = post_form(
         edit_url(),
-        edit_data(page, body="Deuxième rédaction [@ref-1].", change_summary="Mise à jour."),
+        edit_data(
+            page,
+            body="Deuxième rédaction [@ref-1].",
+            change_summary="Mise à jour.",
+            public_note="Texte reformulé.",
+        ),
     )
     assert sent.status_code == 302
     second = newest()
@@ -587,7 +598,12 @@ def test_whole_workflow_through_the_pages(
     assert "Citer la recommandation de 2024." in part(page, "feedback-heading")
     sent = post_form(
         edit_url(),
-        edit_data(page, body="Troisième rédaction [@ref-1; @ref-0].", change_summary="Citée."),
+        edit_data(
+            page,
+            body="Troisième rédaction [@ref-1; @ref-0].",
+            change_summary="Citée.",
+            public_note="Une recommandation de 2024 est citée.",
+        ),
     )
     assert sent.status_code == 302
     third = newest()

@@ -105,6 +105,7 @@ DOCUMENTED_LIMITS = {
     ("NewVersion", "heading"): limits.HEADING,
     ("NewVersion", "body"): limits.BODY,
     ("NewVersion", "change_summary"): limits.CHANGE_SUMMARY,
+    ("NewVersion", "public_note"): limits.PUBLIC_NOTE,
     ("NewVersion", "provenance"): limits.PROVENANCE,
     ("NewComment", "body"): limits.COMMENT,
     ("NewTransition", "comment"): limits.TRANSITION_COMMENT,
@@ -230,7 +231,7 @@ def test_answers_match_the_document(
         writer,
         "POST",
         chain,
-        json={**draft, "base_version": base, "change_summary": "Neuf."},
+        json={**draft, "base_version": base, "change_summary": "Neuf.", "public_note": "Neuf."},
         **where,
     ).json["id"]
     stale = {**draft, "base_version": base, "change_summary": "x"}

@@ -255,9 +255,10 @@ def test_the_changelog_lists_approved_changes_to_the_title_and_references(
     )
     db.session.commit()
     changelog = client.get("/articles/test-article/changelog").text
-    assert "Front matter" in changelog
-    assert "Question précisée." in changelog
-    assert changelog.count("First approved wording") == 4  # the summary and three sections
+    assert "Titre, langue ou auteurs révisés" in changelog
+    # The change summary is for the staff: readers never see it.
+    assert "Question précisée." not in changelog
+    assert changelog.count("Premier texte approuvé") == 4  # the summary and three sections
 
 
 def test_the_archived_view_keeps_its_moment_across_the_audience_chooser(

@@ -22,6 +22,7 @@ def over(limit: int) -> str:
         ("heading", limits.HEADING),
         ("body", limits.BODY),
         ("change_summary", limits.CHANGE_SUMMARY),
+        ("public_note", limits.PUBLIC_NOTE),
         ("provenance", limits.PROVENANCE),
     ],
 )

@@ -81,6 +81,7 @@ def submit_through_the_page(client, post_form, key: str = "s1", audience: Audien
         "heading": newest(key, audience).heading,
         "body": textarea(page, "body") + " Mise à jour.",
         "change_summary": "Mise à jour.",
+        "public_note": "Texte mis à jour.",
         "intent": "submit",
     }
     response = post_form(url, data, page=url)

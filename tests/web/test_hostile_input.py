@@ -9,7 +9,7 @@ from werkzeug.routing import IntegerConverter
 from reviewapp.domain.versions import latest_version
 from reviewapp.extensions import db
 from reviewapp.models import Article, Comment, Reference, Section, Signoff, User, Version
-from reviewapp.rules.limits import BODY, CHANGE_SUMMARY, HEADING, MAX_ID
+from reviewapp.rules.limits import BODY, CHANGE_SUMMARY, HEADING, MAX_ID, PUBLIC_NOTE
 from reviewapp.rules.states import Audience, Role
 from tests.conftest import csrf_token
 
@@ -326,6 +326,7 @@ def test_the_largest_legitimate_edit_form_fits_the_limit(
             "heading": WIDEST * HEADING,
             "body": WIDEST * BODY,
             "change_summary": WIDEST * CHANGE_SUMMARY,
+            "public_note": WIDEST * PUBLIC_NOTE,
             "base_version": str(latest_version(s1(), C).id),
             "intent": "submit",
         },
@@ -340,6 +341,7 @@ def test_the_largest_legitimate_api_body_fits_the_limit(client, writer):
         "heading": WIDEST * HEADING,
         "body": WIDEST * BODY,
         "change_summary": WIDEST * CHANGE_SUMMARY,
+        "public_note": WIDEST * PUBLIC_NOTE,
         "provenance": "human",
         "base_version": latest_version(s1(), C).id,
     }

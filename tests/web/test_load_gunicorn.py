@@ -128,6 +128,7 @@ def writer(traffic: Traffic, token: str) -> None:
                 "base_version": base["id"] if base else None,
                 "provenance": "tool:load-test 1.0",
                 "change_summary": f"Charge {marker}.",
+                "public_note": f"Texte révisé ({marker}).",
             },
         )
 

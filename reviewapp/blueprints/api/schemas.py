@@ -122,6 +122,20 @@ def change_summary_field() -> fields.String:
     )
 
 
+def public_note_field() -> fields.String:
+    """Return the field telling readers what changed, for the public changelog."""
+    return text(
+        limits.PUBLIC_NOTE,
+        load_default="",
+        metadata={
+            "description": "What readers are told changed, in the article's language, shown "
+            "in the public changelog and covered by the content hash; required once the "
+            "section's wording for this audience was approved. Readers never see "
+            "change_summary."
+        },
+    )
+
+
 class NewVersionSchema(Input):
     heading = text(
         limits.HEADING,
@@ -134,6 +148,7 @@ class NewVersionSchema(Input):
     base_version = base_version_field()
     provenance = provenance_field()
     change_summary = change_summary_field()
+    public_note = public_note_field()
 
 
 # Proposals of the other parts of a page. Each states every value of the part, as the new
@@ -561,7 +576,16 @@ class VersionSchema(Output):
         attribute="is_tool_drafted",
         metadata={"description": "True when software drafted this wording."},
     )
-    change_summary = fields.String()
+    change_summary = fields.String(
+        metadata={"description": "Staff only: why the change was made, for the reviewers."}
+    )
+    public_note = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "For wording: what the public changelog tells readers changed, "
+            "covered by the content hash; null when the author wrote none."
+        },
+    )
     content_hash = fields.String(validate=HASH)
     created_at = Timestamp()
     state_changed_at = Timestamp()

@@ -298,6 +298,7 @@ def submit(fields: dict[str, Any], slug: str, key: str, audience: str):
         base_version_id=fields["base_version"],
         provenance=fields["provenance"],
         change_summary=fields["change_summary"],
+        public_note=fields["public_note"],
     )
     db.session.commit()
     return version, {"Location": url_for("api.version", version_id=version.id)}

@@ -42,6 +42,7 @@ from reviewapp.text.spreadsheet import SafeDictWriter
 from reviewapp.web.access import get_or_404, query_id, roles_required
 from reviewapp.web.errors import show_refusal
 from reviewapp.web.pdf import PdfUnavailable, html_to_pdf
+from reviewapp.web.templating import counted_awaiting_signature
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 AUDITORS = (Role.BOARD,)
@@ -62,9 +63,12 @@ def home():
         max_per_page=ARTICLES_PER_PAGE,
         error_out=False,
     )
+    waiting = board_home(current_user)
+    # The header's "awaiting your signature" is this page's first list, counted once.
+    counted_awaiting_signature(waiting.needs_you.total)
     return render_template(
         "board/home.html",
-        waiting=board_home(current_user),
+        waiting=waiting,
         articles=articles,
         site_texts=[status for status in site_text_parts() if status.newest is not None],
         wide=True,

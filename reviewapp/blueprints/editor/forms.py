@@ -29,7 +29,14 @@ def names_a_version(form: FlaskForm, field: HiddenField) -> None:
 class EditForm(FlaskForm):
     heading = StringField("Heading", validators=[Length(max=limits.HEADING)])
     body = TextAreaField("Wording (Markdown)", validators=[Length(max=limits.BODY)])
-    change_summary = TextAreaField("Change summary", validators=[Length(max=limits.CHANGE_SUMMARY)])
+    change_summary = TextAreaField(
+        "Internal change summary (staff only)",
+        validators=[Length(max=limits.CHANGE_SUMMARY)],
+    )
+    # Readers see it in the public changelog: it is reviewed and signed with the wording.
+    public_note = TextAreaField(
+        "Public change note (readers see this)", validators=[Length(max=limits.PUBLIC_NOTE)]
+    )
     # The newest version when the contributor opened the form: the submission builds on it.
     base_version = HiddenField(validators=[names_a_version])
     # The newest version shown as submitted in between, which the contributor may build on.

@@ -159,6 +159,7 @@ def edit(slug: str, key: str, audience: str):
             base_version_id=base,
             provenance=HUMAN,
             change_summary=form.change_summary.data or "",
+            public_note=form.public_note.data or "",
         )
     except DomainError as error:
         audit_refusal(error)

@@ -29,13 +29,13 @@ from werkzeug.http import http_date, quote_etag
 
 from reviewapp.domain import integrity
 from reviewapp.extensions import db
-from reviewapp.models import Article, Version
-from reviewapp.models.version import CARRIED_OVER
+from reviewapp.models import Article
+from reviewapp.readmodels.changelog import changelog_rows
 from reviewapp.readmodels.publication import ArticlePage, PageState, assemble_page, page_state
 from reviewapp.readmodels.site_texts import site_text
 from reviewapp.readmodels.verification import verification
 from reviewapp.rules.clock import utcnow
-from reviewapp.rules.states import Audience, Kind, PublicationPolicy, Role, State
+from reviewapp.rules.states import Audience, PublicationPolicy, Role
 from reviewapp.text import markdown
 from reviewapp.web.page_cache import page_cache
 from reviewapp.web.templating import speak
@@ -371,24 +371,13 @@ def _archived_page(state: PageState, audience: Audience, as_of: datetime):
 
 @bp.get("/articles/<slug>/changelog")
 def changelog(slug: str):
-    """List the approved changes of an article by date."""
+    """List the approved changes of an article by date, as readers are told them."""
     found = db.session.scalar(select(Article).where(Article.slug == slug))
     if found is None:
         abort(404, f"There is no article at /articles/{slug}.")
-    # Every approved change readers see: wording, front matter, references and the outline
-    # (review settings and site texts are the site's business, in the board's history).
-    shown_kinds = (Kind.WORDING, Kind.FRONT_MATTER, Kind.REFERENCE, Kind.OUTLINE)
-    rows = db.session.scalars(
-        select(Version)
-        .where(
-            Version.article_id == found.id,
-            Version.state == State.APPROVED.value,
-            Version.kind.in_([kind.value for kind in shown_kinds]),
-            Version.provenance != CARRIED_OVER,
-        )
-        .order_by(Version.approved_at.desc(), Version.id.desc())
-    )
-    return render_template("public/changelog.html", article=found, rows=list(rows))
+    # The chrome speaks the article's language, as on the article page.
+    speak(found.language)
+    return render_template("public/changelog.html", article=found, rows=changelog_rows(found))
 
 
 _CONTENT_HASH = re.compile(r"[0-9a-f]{64}")
@@ -430,6 +419,7 @@ def _verification_json(found) -> dict:
                 "number": item.version.number,
                 "state": item.version.state,
                 "approved_at": _utc(item.approved_at),
+                "public_note": item.version.public_note,
                 "published": item.published,
                 "intact": item.intact,
                 "checkpoint": item.checkpoint,

@@ -1,0 +1,86 @@
+"""An article's public changelog: what readers are told changed in each approved version.
+
+Readers see each version's public change note, never its change summary (the staff's
+reason, which may name people or internal steps): this module does not even read it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from reviewapp.extensions import db
+from reviewapp.models import Article, Reference, Section, Version
+from reviewapp.models.version import CARRIED_OVER
+from reviewapp.rules.states import Audience, Kind, State
+
+# Every approved change readers see: wording, front matter, references and the outline
+# (review settings and site texts are the site's business, in the board's history).
+SHOWN_KINDS = (Kind.WORDING, Kind.FRONT_MATTER, Kind.REFERENCE, Kind.OUTLINE)
+
+
+@dataclass(frozen=True)
+class ChangelogRow:
+    approved_at: datetime
+    kind: Kind
+    number: int
+    heading: str
+    public_note: str | None
+    # The chain's first approved version: with no note, the page says "first approved".
+    first: bool
+    audience: Audience | None = None  # wording only
+    section_key: str | None = None
+    # The section is still on the page, so its anchor is there to link to.
+    on_page: bool = False
+    reference_key: str | None = None
+
+    @property
+    def is_wording(self) -> bool:
+        return self.kind is Kind.WORDING
+
+
+def changelog_rows(article: Article) -> list[ChangelogRow]:
+    """Return the article's approved versions readers see, newest first: one query."""
+    rows = db.session.execute(
+        select(
+            Version.chain,
+            Version.kind,
+            Version.number,
+            Version.audience,
+            Version.heading,
+            Version.public_note,
+            Version.approved_at,
+            Version.provenance,
+            Section.key.label("section_key"),
+            Section.in_outline,
+            Reference.key.label("reference_key"),
+        )
+        .outerjoin(Section, Section.id == Version.section_id)
+        .outerjoin(Reference, Reference.id == Version.reference_id)
+        .where(
+            Version.article_id == article.id,
+            Version.state == State.APPROVED.value,
+            Version.kind.in_([kind.value for kind in SHOWN_KINDS]),
+        )
+        .order_by(Version.approved_at.desc(), Version.id.desc())
+    ).all()
+    # Counted over carried-over versions too: the version approved after one is a revision.
+    first_number: dict[str, int] = {}
+    for row in rows:
+        first_number[row.chain] = min(row.number, first_number.get(row.chain, row.number))
+    return [
+        ChangelogRow(
+            approved_at=row.approved_at,
+            kind=Kind(row.kind),
+            number=row.number,
+            heading=row.heading,
+            public_note=row.public_note or None,
+            first=row.number == first_number[row.chain],
+            audience=Audience(row.audience) if row.kind == Kind.WORDING.value else None,
+            section_key=row.section_key,
+            on_page=bool(row.in_outline),
+            reference_key=row.reference_key,
+        )
+        for row in rows
+        if row.provenance != CARRIED_OVER
+    ]
