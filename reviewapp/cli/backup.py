@@ -24,8 +24,13 @@ def _tables() -> list[Table]:
 
 
 def _deferred_columns(table: Table) -> list[str]:
-    """Columns whose foreign key closes a cycle (section ↔ version): filled in after all rows."""
-    return [fk.parent.name for fk in table.foreign_keys if fk.use_alter or fk.constraint.use_alter]
+    """Columns whose foreign key closes a cycle (section ↔ version) or may point at a later
+    row of the same table (a version's successor): filled in after all rows."""
+    return [
+        fk.parent.name
+        for fk in table.foreign_keys
+        if fk.use_alter or fk.constraint.use_alter or fk.column.table is table
+    ]
 
 
 def _encode(value: Any) -> Any:
