@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from reviewapp.domain import part_chains, signatures
@@ -176,25 +176,35 @@ def board_home(member: User) -> BoardHome:
     """Split the versions awaiting sign-off by what `member` can do: each list's count and
     its oldest versions, in three queries whatever the catalogue holds."""
     # Each awaiting version is placed in one list, its signatures and review asked once, in
-    # the order they wait (ix_version_waiting's): the counts and each list's oldest follow.
-    # "needs" is what the header counts (review_queue.awaiting_signature_of).
-    placed = db.session.execute(
-        select(
-            Version.id,
-            case(
-                (signatures.signed_by(member.id), "signed"),
-                (signatures.independent_of(member.id), "needs"),
-                else_="not_yours",
-            ),
-        )
-        .where(awaiting_signoff())
-        .order_by(Version.state_changed_at, Version.id)
-    ).all()
-    totals = Counter(name for _, name in placed)
+    # the order they wait (ix_version_waiting's); the database counts each list and keeps its
+    # oldest, so only the rows shown leave it. "needs" is what the header counts
+    # (review_queue.awaiting_signature_of).
+    list_name = case(
+        (signatures.signed_by(member.id), "signed"),
+        (signatures.independent_of(member.id), "needs"),
+        else_="not_yours",
+    ).label("list_name")
+    placed = (
+        select(Version.id, list_name, Version.state_changed_at).where(awaiting_signoff()).subquery()
+    )
+    in_list = (placed.c.list_name,)
+    ranked = select(
+        placed.c.id,
+        placed.c.list_name,
+        func.row_number()
+        .over(partition_by=in_list, order_by=(placed.c.state_changed_at, placed.c.id))
+        .label("place"),
+        func.count().over(partition_by=in_list).label("total"),
+    ).subquery()
+    totals: Counter[str] = Counter()
     oldest: dict[str, list[int]] = {name: [] for name in ("needs", "signed", "not_yours")}
-    for version_id, name in placed:
-        if len(oldest[name]) < SHOWN_PER_LIST:
-            oldest[name].append(version_id)
+    for version_id, name, total in db.session.execute(
+        select(ranked.c.id, ranked.c.list_name, ranked.c.total)
+        .where(ranked.c.place <= SHOWN_PER_LIST)
+        .order_by(ranked.c.list_name, ranked.c.place)
+    ):
+        totals[name] = total
+        oldest[name].append(version_id)
     shown_ids = [version_id for ids in oldest.values() for version_id in ids]
     loaded = {}
     if shown_ids:
