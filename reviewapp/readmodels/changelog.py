@@ -4,10 +4,11 @@ Readers see each version's public change note, never its change summary (the sta
 reason, which may name people or internal steps): this module does not even read it.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from reviewapp.extensions import db
 from reviewapp.models import Article, Reference, Section, Version
@@ -33,6 +34,8 @@ class ChangelogRow:
     # The section is still on the page, so its anchor is there to link to.
     on_page: bool = False
     reference_key: str | None = None
+    # A reference is named by its title, as the page's list of references shows it.
+    reference_title: str | None = None
 
     @property
     def is_wording(self) -> bool:
@@ -54,6 +57,8 @@ def changelog_rows(article: Article) -> list[ChangelogRow]:
             Section.key.label("section_key"),
             Section.in_outline,
             Reference.key.label("reference_key"),
+            # Only a reference's (short) payload is read: it holds the title readers know.
+            case((Version.kind == Kind.REFERENCE.value, Version.payload)).label("payload"),
         )
         .outerjoin(Section, Section.id == Version.section_id)
         .outerjoin(Reference, Reference.id == Version.reference_id)
@@ -80,6 +85,7 @@ def changelog_rows(article: Article) -> list[ChangelogRow]:
             section_key=row.section_key,
             on_page=bool(row.in_outline),
             reference_key=row.reference_key,
+            reference_title=json.loads(row.payload).get("title") if row.payload else None,
         )
         for row in rows
         if row.provenance != CARRIED_OVER

@@ -39,8 +39,8 @@ def revise(contributor, editor, board, key: str, audience: Audience, note: str |
 
 
 def row_of(html: str, *texts: str) -> str:
-    """Return the one table row of the changelog that holds every one of `texts`."""
-    rows = re.findall(r"<tr>.*?</tr>", html, re.S)
+    """Return the one entry of the changelog that holds every one of `texts`."""
+    rows = re.findall(r"<li>.*?</li>", html, re.S)
     found = [row for row in rows if all(text in row for text in texts)]
     assert len(found) == 1, (texts, found)
     return found[0]
@@ -61,7 +61,7 @@ def test_each_row_shows_its_note_and_links_to_its_section(
         clinician
     )
     assert '<span lang="fr">La dose maximale est précisée.</span>' in clinician
-    assert "<td>2</td>" in clinician
+    assert "Version 2<" in clinician
     patient = row_of(html, "Des mots plus simples.")
     assert 'href="/articles/test-article/patient#section-s2"' in patient
     assert "Patient ou proche aidant" in patient
@@ -83,8 +83,8 @@ def test_the_internal_change_summary_never_reaches_readers(
     assert SUMMARY not in html
     assert "l&#39;éditrice" not in html
     s2 = 'href="/articles/test-article/clinician#section-s2"'
-    assert "Texte révisé" in row_of(html, s2, "<td>2</td>")
-    assert "Premier texte approuvé" in row_of(html, s2, "<td>1</td>")
+    assert "Texte révisé" in row_of(html, s2, "Version 2<")
+    assert "Premier texte approuvé" in row_of(html, s2, "Version 1<")
 
 
 def test_the_chrome_is_in_the_article_s_language(client, make_article):
@@ -92,9 +92,9 @@ def test_the_chrome_is_in_the_article_s_language(client, make_article):
     html = client.get(URL).text
     assert '<html lang="fr">' in html
     assert '<h1 id="changelog-heading">Historique des modifications</h1>' in html
-    for words in ("Approuvé le", "Ce qui a changé", "Retour à l’article", "Référence ajoutée"):
+    for words in ("Professionnel de santé", "Les deux", "Retour à l’article", "Référence ajoutée"):
         assert words in html
-    assert "Approved on" not in html
+    assert "Healthcare professional" not in html
 
     article = db.session.scalar(select(Article))
     article.language = "en"
@@ -109,7 +109,8 @@ def test_the_chrome_is_in_the_article_s_language(client, make_article):
 def test_parts_link_to_the_article_and_references_to_their_entry(client, make_article):
     make_article(approve="all")
     html = client.get(URL).text
-    reference = row_of(html, "Référence ref-0")
+    reference = row_of(html, "<cite>Reference title 0</cite>")
+    assert "Référence" in reference
     assert 'href="/articles/test-article#ref-ref-0"' in reference
     assert "Les deux" in reference
     assert 'id="ref-ref-0"' in client.get("/articles/test-article/clinician").text
