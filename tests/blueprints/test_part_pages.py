@@ -68,7 +68,7 @@ def selected(page: str, name: str) -> str:
 
 def top_of(page: str) -> str:
     """Return the page above its form: where a refusal must be said."""
-    return page[page.index("<h1") : page.index('id="propose-form"')]
+    return page[page.index("<main") : page.index('id="propose-form"')]
 
 
 def version_id_of(response) -> int:
@@ -255,7 +255,7 @@ def test_invalid_front_matter_is_refused_at_the_top_with_the_values_kept(
     response = post_form(FRONT_MATTER, data)
     assert response.status_code == 422
     top = top_of(response.text)
-    assert "Not submitted." in top
+    assert "There is a problem" in top
     assert "The title (the clinical question) is required." in top
     # The field is marked where it can be corrected.
     assert 'aria-invalid="true"' in response.text.split('name="title"')[0].rsplit("<input", 1)[1]
@@ -962,7 +962,7 @@ def test_a_row_that_is_not_a_number_is_named_in_the_summary(
     response = post_form(OUTLINE, outline_data(page, **{"sections-2-position": "third"}))
     assert response.status_code == 422
     summary = top_of(response.text)
-    assert "Nothing was submitted" in summary
+    assert "What you typed is kept below" in summary
     assert 'href="#sections-2-position"' in summary
     assert summary.count("Row 3, Position: Use a whole number from 1") == 1
     assert value(response.text, "sections-2-position") == "third"
