@@ -79,7 +79,7 @@ def _field_problems(field: Field, label: str) -> Iterator[Problem]:
         return
     if isinstance(field, FieldList):
         for number, entry in enumerate(field.entries, start=1):
-            yield from _field_problems(entry, f"{label} {number}")
+            yield from _field_problems(entry, f"{label}, row {number}")
         return
     messages = [message for message in field.errors if isinstance(message, str)]
     if messages:

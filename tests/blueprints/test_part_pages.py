@@ -964,5 +964,5 @@ def test_a_row_that_is_not_a_number_is_named_in_the_summary(
     summary = top_of(response.text)
     assert "What you typed is kept below" in summary
     assert 'href="#sections-2-position"' in summary
-    assert summary.count("Row 3, Position: Use a whole number from 1") == 1
+    assert summary.count("Sections, row 3, Position: Use a whole number from 1") == 1
     assert value(response.text, "sections-2-position") == "third"

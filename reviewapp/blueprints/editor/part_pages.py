@@ -10,7 +10,7 @@ from typing import Any
 from flask import render_template, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from wtforms import FieldList, FormField
+from wtforms import FieldList
 
 from reviewapp.blueprints.editor.forms import EditForm
 from reviewapp.blueprints.editor.pages import Diff, diff, review_context, version_diffs
@@ -49,15 +49,6 @@ class PartPreview:
     html: Markup | None  # a site text as readers see it
     against: Diff
     problems: list[str]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One input a form refused, named so that the summary atop the page can link to it."""
-
-    field_id: str
-    label: str
-    message: str
 
 
 def proposal_for(part: Part) -> Proposal:
@@ -109,24 +100,6 @@ def start(form: PartForm, part: Part) -> PartForm:
     else:
         form.start_from(values, newest.id if newest else None)
     return form
-
-
-def form_problems(form: PartForm) -> list[Problem]:
-    """List every input the form refused, rows included, in the order of the page."""
-    found = []
-    for field in form:
-        if field.type == "CSRFTokenField":
-            continue
-        if isinstance(field, FieldList):
-            for number, row in enumerate(field, start=1):
-                for inner in row if isinstance(row, FormField) else [row]:
-                    found += [
-                        Problem(inner.id, f"Row {number}, {inner.label.text}", message)
-                        for message in inner.errors
-                    ]
-            continue
-        found += [Problem(field.id, field.label.text, message) for message in field.errors]
-    return found
 
 
 def mark_field(form: PartForm, error: DomainError) -> None:
@@ -206,7 +179,6 @@ def propose_page(
             proposal=proposal,
             article=proposal.article,
             form=form,
-            problems=form_problems(form),
             error=error,
             stale_error=isinstance(error, StaleVersion),
             newest=newest,
