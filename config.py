@@ -65,6 +65,9 @@ class Config:
     # A refused send waits this long, doubled at each further attempt, up to a day.
     OUTBOX_RETRY_SECONDS = _env_int("OUTBOX_RETRY_SECONDS", 60)
     OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 8)
+    # The board countersigns a withdrawal or retraction within this many days; after that
+    # `flask notify due` flags it to every board member.
+    WITHDRAWAL_COUNTERSIGN_DAYS = _env_int("WITHDRAWAL_COUNTERSIGN_DAYS", 3)
     CONTENT_DIR = os.environ.get("CONTENT_DIR") or str(BASE_DIR / "content")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

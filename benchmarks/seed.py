@@ -13,6 +13,7 @@ import click
 from sqlalchemy import func, insert, select, text, update
 
 from reviewapp.domain.audit import event_hash, index_subjects
+from reviewapp.domain.declarations import declare, keeps_declaration
 from reviewapp.domain.users import create_user
 from reviewapp.extensions import db
 from reviewapp.models import (
@@ -31,6 +32,7 @@ from reviewapp.models.audit import GENESIS_HASH
 from reviewapp.models.version import article_chain, wording_chain
 from reviewapp.rules import parts
 from reviewapp.rules.clock import utcnow
+from reviewapp.rules.declarations import InterestKind
 from reviewapp.rules.hashing import content_hash
 from reviewapp.rules.states import Action, Audience, Kind, PublicationPolicy, Role, State
 from reviewapp.text import markdown
@@ -56,9 +58,15 @@ def _accounts() -> dict[str, User]:
     ):
         email = f"bench-{key}@example.org"
         user = db.session.scalar(select(User).where(User.email == email))
-        people[key] = user or create_user(
-            None, email=email, name=f"Bench {key}", password=PASSWORD, roles=roles
-        )
+        if user is None:
+            user = create_user(
+                None, email=email, name=f"Bench {key}", password=PASSWORD, roles=roles
+            )
+            # The approvals and signatures seeded below are the kind a declaration allows,
+            # and the pages that list them link each name to it.
+            if keeps_declaration(user):
+                declare(None, user, kind=InterestKind.NONE.value)
+        people[key] = user
     return people
 
 

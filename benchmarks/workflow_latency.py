@@ -23,10 +23,12 @@ from load_run import load_average, recreate_database  # noqa: E402
 from benchmarks.seed import seed_events  # noqa: E402
 from reviewapp import create_app  # noqa: E402
 from reviewapp.cli.demo import SEED_SLUG, load_demo  # noqa: E402
+from reviewapp.domain.declarations import declare, keeps_declaration  # noqa: E402
 from reviewapp.domain.tokens import issue_token  # noqa: E402
 from reviewapp.domain.users import create_user  # noqa: E402
 from reviewapp.extensions import db  # noqa: E402
 from reviewapp.models import AuditEvent  # noqa: E402
+from reviewapp.rules.declarations import InterestKind  # noqa: E402
 from reviewapp.rules.states import Role  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/reviewapp_latency"
@@ -55,6 +57,9 @@ def prepare(url: str) -> tuple[Flask, dict[str, str]]:
                 password=PASSWORD,
                 roles=[role],
             )
+            if keeps_declaration(user):
+                # Approving and signing need a current declaration of interests.
+                declare(None, user, kind=InterestKind.NONE.value)
             tokens[key] = issue_token(None, user, "latency benchmark")[1]
         db.session.commit()
     return app, tokens

@@ -53,10 +53,13 @@ def create_app(config: str | dict | None = None) -> Flask:
     from reviewapp.blueprints.editor import views as editor_views
     from reviewapp.blueprints.inbox import views as inbox_views
     from reviewapp.blueprints.ops import views as ops_views
+    from reviewapp.blueprints.people import views as people_views
     from reviewapp.blueprints.public import views as public_views
     from reviewapp.blueprints.transparency import views as transparency_views
+    from reviewapp.blueprints.withdrawals import views as withdrawal_views
 
     app.register_blueprint(public_views.bp)
+    app.register_blueprint(people_views.bp)
     app.register_blueprint(ops_views.bp)
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(editor_views.bp)
@@ -64,6 +67,7 @@ def create_app(config: str | dict | None = None) -> Flask:
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(board_views.bp)
     app.register_blueprint(transparency_views.bp)
+    app.register_blueprint(withdrawal_views.bp)
     # The API authenticates each request with a bearer token, never with the session cookie.
     csrf.exempt(api_views.bp)
     api.register_blueprint(api_views.bp)

@@ -14,12 +14,14 @@ from sqlalchemy import create_engine, event, text
 from reviewapp import create_app
 from reviewapp.domain import part_chains
 from reviewapp.domain.content import import_article
+from reviewapp.domain.declarations import declare, keeps_declaration
 from reviewapp.domain.engine import transition
 from reviewapp.domain.signoffs import MEANINGS, sign_version
 from reviewapp.domain.users import create_user
 from reviewapp.domain.versions import latest_version, submit_version
 from reviewapp.extensions import db
 from reviewapp.models import Article, Section, User, Version
+from reviewapp.rules.declarations import InterestKind
 from reviewapp.rules.states import Action, Audience, Role
 from reviewapp.text.content_files import ArticleFiles, SectionText
 from reviewapp.web import change_signal as change_signals
@@ -183,9 +185,22 @@ def runner(app):
 _emails = itertools.count(1)
 
 
+def declare_no_interests(user: User) -> User:
+    """Give an editor or board member a current declaration of no interests, as every one
+    needs to approve or sign; other accounts are left as they are."""
+    if keeps_declaration(user):
+        declare(None, user, kind=InterestKind.NONE.value)
+    return user
+
+
 @pytest.fixture
 def make_user(app) -> Callable[..., User]:
-    def make(*roles: Role, name: str | None = None, email: str | None = None) -> User:
+    """Create an account; editors and board members have declared no interests unless
+    `declared=False`."""
+
+    def make(
+        *roles: Role, name: str | None = None, email: str | None = None, declared: bool = True
+    ) -> User:
         number = next(_emails)
         user = create_user(
             None,
@@ -196,6 +211,8 @@ def make_user(app) -> Callable[..., User]:
             password=TEST_PASSWORD,
             confirm_dual_review=True,
         )
+        if declared:
+            declare_no_interests(user)
         db.session.commit()
         return user
 
@@ -323,22 +340,26 @@ def approve_fully(editor: User, board: list[User], version: Version) -> Version:
 def publish_parts(versions: list[Version]) -> None:
     """Approve the part versions of an import with reviewers of their own, for apps built
     outside the fixtures (their own accounts: the test's people stay independent)."""
-    editor = create_user(
-        None,
-        email="parts.editor@example.org",
-        name="Dr Parts Editor",
-        credentials="MD",
-        roles=[Role.EDITOR],
-        password=TEST_PASSWORD,
-    )
-    board = [
+    editor = declare_no_interests(
         create_user(
             None,
-            email=f"parts.board{index}@example.org",
-            name=f"Dr Parts Board {index}",
+            email="parts.editor@example.org",
+            name="Dr Parts Editor",
             credentials="MD",
-            roles=[Role.BOARD],
+            roles=[Role.EDITOR],
             password=TEST_PASSWORD,
+        )
+    )
+    board = [
+        declare_no_interests(
+            create_user(
+                None,
+                email=f"parts.board{index}@example.org",
+                name=f"Dr Parts Board {index}",
+                credentials="MD",
+                roles=[Role.BOARD],
+                password=TEST_PASSWORD,
+            )
         )
         for index in (1, 2)
     ]

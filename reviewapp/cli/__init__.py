@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from reviewapp.cli import audit, backup, content, demo, notify, outbox, users
+from reviewapp.cli import audit, backup, content, demo, notify, outbox, references, users
 
 
 def init_app(app: Flask) -> None:
@@ -14,3 +14,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup.backup_cli)
     app.cli.add_command(outbox.outbox_cli)
     app.cli.add_command(notify.notify_cli)
+    app.cli.add_command(references.references_cli)

@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from reviewapp.domain import part_chains
+from reviewapp.domain import declarations, part_chains
 from reviewapp.domain.content import import_article
 from reviewapp.domain.engine import transition
 from reviewapp.domain.signoffs import MEANINGS, sign_version
@@ -15,6 +15,7 @@ from reviewapp.domain.users import create_user
 from reviewapp.domain.versions import latest_version, submit_version
 from reviewapp.extensions import db
 from reviewapp.models import Article, Section, User, Version
+from reviewapp.rules.declarations import InterestKind, Standing, StatementKind
 from reviewapp.rules.states import Action, Audience, Role
 from reviewapp.text.content_files import ArticleFiles, ContentError, article_folders, read_article
 
@@ -67,6 +68,29 @@ DEMO_ACCOUNTS = (
         "board2-demo-2026",
     ),
     DemoAccount("admin@example.org", "Site Administrator", "", (Role.ADMIN,), "admin-demo-2026"),
+)
+
+# What each demo editor and board member declared: none of their interests is in the seed's
+# specialty (oncology), so they approve and sign it as before; were one to declare one, each
+# wording they sign would carry the justification below, shown next to their signature.
+DEMO_DECLARATIONS = {
+    "editor@example.org": (InterestKind.NONE, "", ()),
+    "editor2@example.org": (
+        InterestKind.FINANCIAL,
+        "Honoraires de conférence d'un fabricant d'accélérateurs de radiothérapie (2025).",
+        ("radiation-oncology",),
+    ),
+    "board@example.org": (InterestKind.NONE, "", ()),
+    "board2@example.org": (
+        InterestKind.NON_FINANCIAL,
+        "Membre du groupe de travail d'une société savante de chirurgie, qui prépare des "
+        "recommandations sur la chirurgie ambulatoire (depuis 2024).",
+        ("surgery",),
+    ),
+}
+DEMO_JUSTIFICATION = (
+    "Le groupe de travail n'a rien publié sur ce sujet ; cette section reprend la "
+    "recommandation citée sans la modifier."
 )
 
 # Where each section of the seed article is left, per audience.
@@ -178,7 +202,7 @@ def _revise(
         transition(editor, version, Action.START_REVIEW)
         transition(editor, version, Action.APPROVE)
         for member in board[: article.required_signoffs]:
-            sign_version(member, version, password=_password(member.email), meaning=MEANINGS[0])
+            _sign(member, version, MEANINGS[0])
 
 
 def _account(spec: DemoAccount) -> tuple[User, bool]:
@@ -203,7 +227,7 @@ def _approve_parts(versions: list[Version], editors: list[User], board: list[Use
         transition(editor, version, Action.START_REVIEW)
         transition(editor, version, Action.APPROVE)
         for member in board[: part_chains.required_signoffs(version)]:
-            sign_version(member, version, password=_password(member.email), meaning=MEANINGS[0])
+            _sign(member, version, MEANINGS[0])
 
 
 def _walk_workflow(article: Article, editors: list[User], board: list[User]) -> None:
@@ -225,12 +249,27 @@ def _walk_workflow(article: Article, editors: list[User], board: list[User]) -> 
             transition(editor, version, Action.APPROVE)
             signers = board if key in plan["approved"] else board[:1]
             for member in signers[: article.required_signoffs]:
-                sign_version(
-                    member,
-                    version,
-                    password=_password(member.email),
-                    meaning=MEANINGS[index % len(MEANINGS)],
-                )
+                _sign(member, version, MEANINGS[index % len(MEANINGS)])
+
+
+def _sign(member: User, version: Version, meaning: str) -> None:
+    """Sign as a demo board member, with their justification where their interest needs one."""
+    if declarations.conflicts(member, version) and not declarations.statement_of(member, version):
+        declarations.record_statement(
+            member, version, kind=StatementKind.JUSTIFICATION.value, text=DEMO_JUSTIFICATION
+        )
+    sign_version(member, version, password=_password(member.email), meaning=meaning)
+
+
+def _declare(accounts: list[User]) -> None:
+    """Give each demo editor and board member their declaration, unless one is in force."""
+    for user in accounts:
+        spec = DEMO_DECLARATIONS.get(user.email)
+        standing = declarations.standing_of(user).standing
+        if spec is None or standing in (Standing.CURRENT, Standing.DUE):
+            continue
+        kind, text, codes = spec
+        declarations.declare(None, user, kind=kind.value, text=text, specialty_codes=codes)
 
 
 def _password(email: str) -> str:
@@ -243,6 +282,7 @@ def load_demo(content_dir: Path) -> str:
     contributor = accounts["contributor@example.org"][0]
     editors = [accounts["editor@example.org"][0], accounts["editor2@example.org"][0]]
     board = [accounts["board@example.org"][0], accounts["board2@example.org"][0]]
+    _declare([*editors, *board])
     lines = []
     for folder in article_folders(content_dir):
         files = read_article(folder)

@@ -5,11 +5,14 @@ import sys
 import click
 
 from reviewapp.cli.common import fail_refused, user_by_email
+from reviewapp.domain.declarations import declare
 from reviewapp.domain.errors import DomainError
 from reviewapp.domain.tokens import MAX_TOKEN_DAYS, issue_token, revoke_token
 from reviewapp.domain.users import create_user
 from reviewapp.extensions import db
 from reviewapp.models import ApiToken
+from reviewapp.rules.declarations import InterestKind, valid_until
+from reviewapp.rules.specialties import CODES as SPECIALTY_CODES
 from reviewapp.rules.states import Role
 
 users_cli = click.Group("users", help="Manage accounts.")
@@ -107,3 +110,35 @@ def revoke_token_command(token_id: int) -> None:
         fail_refused(None, error)
     db.session.commit()
     click.echo(f"Revoked token {token.id} of {token.user.email} ({token.prefix}…).")
+
+
+@users_cli.command("declare")
+@click.argument("email")
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice([kind.value for kind in InterestKind]),
+    help="'none', or the kind of interest declared.",
+)
+@click.option("--text", default="", help="For an interest: with whom, what it is, since when.")
+@click.option(
+    "--specialty",
+    "specialty_codes",
+    multiple=True,
+    type=click.Choice(SPECIALTY_CODES),
+    help="A specialty the interest concerns; repeat for several.",
+)
+def declare_command(email: str, kind: str, text: str, specialty_codes: tuple[str, ...]) -> None:
+    """Record the declaration of interests that the editor or board member EMAIL made (on a
+    signed form, for example): it supersedes theirs and is valid for 12 months."""
+    user = user_by_email(email)
+    try:
+        declaration = declare(None, user, kind=kind, text=text, specialty_codes=specialty_codes)
+    except DomainError as error:
+        fail_refused(None, error)
+    db.session.commit()
+    concerning = f" concerning {', '.join(specialty_codes)}" if specialty_codes else ""
+    click.echo(
+        f"Recorded {user.email}'s declaration: {InterestKind(kind).label}{concerning}, "
+        f"valid until {valid_until(declaration.declared_at):%Y-%m-%d}."
+    )

@@ -1,11 +1,13 @@
 """The workflow engine: the one way a version moves from one state to another.
 
 Every move is a row of `reviewapp.rules.states.TRANSITIONS`. `transition()` checks the row,
-the role, "not on your own version", the required reason and the action's own precondition;
+the role, "not on your own version", the signer's independence and declaration of interests
+(`_refusal`, which the offered buttons and the pages' reasons ask too), the required reason
+and the action's own precondition;
 takes the locks in the one order (domain/locks.py); assigns the state;
 writes the trace row and the audit event; bumps the article's public revision; publishes on
-Approved; and takes the system moves that follow (quorum). `Version.state` cannot be set
-anywhere else.
+Approved, takes wording off the page on Withdrawn and puts a reinstated version back; and
+takes the system moves that follow (quorum). `Version.state` cannot be set anywhere else.
 """
 
 from collections.abc import Callable, Collection
@@ -19,8 +21,10 @@ from reviewapp.domain import (
     assignments,
     audit,
     checkpoints,
+    declarations,
     integrity,
     part_chains,
+    review_rounds,
     signatures,
 )
 from reviewapp.domain.errors import (
@@ -69,7 +73,7 @@ Prepare = Callable[[Version], Recorded]
 
 def reason_field(action: Action) -> str:
     """Return the name of the input that carries a move's reason."""
-    return "reason" if action is Action.OBJECT else "comment"
+    return "reason" if action in (Action.OBJECT, Action.WITHDRAW) else "comment"
 
 
 def unresolved_comments(version: Version) -> int:
@@ -100,11 +104,17 @@ def _refusal(actor: User | None, version: Version, row: Transition) -> str | Non
         return "Sign in with an active account first."
     if not actor.has_role(row.who):
         return f"Only a {row.who.label} can {row.action.label} a version."
-    if version.author_id == actor.id:
+    if version.author_id == actor.id and row.action not in ANY_AUTHOR_MAY:
         return OWN_VERSION
-    if row.action is Action.SIGN:
-        return signatures.why_not_independent(actor, version)
-    return None
+    if row.action is Action.SIGN and (why := signatures.why_not_independent(actor, version)):
+        return why
+    if why := review_rounds.conflict(version, row) or review_rounds.why_not_yours(
+        actor, version, row
+    ):
+        return why
+    # Approving and signing need a current declaration of interests, and a recusal or a
+    # justification where it names an interest in the article's specialty.
+    return declarations.why_not_declared(actor, version, row.action)
 
 
 def allowed_actions(
@@ -155,12 +165,19 @@ def _check_approval(version: Version, context: dict) -> None:
 RECORDED_BY_OPERATION = {
     Action.SIGN: "A signature is given on the sign-off form, with your password.",
     Action.OBJECT: "An objection is made on the board's objection form, with a reason.",
+    Action.WITHDRAW: "Wording is withdrawn on the withdrawal form, with a public reason.",
 }
+
+# Taking published wording down reviews nothing: its own author may ask for it too, and the
+# board's countersignature is the independent check (domain/withdrawals.py).
+ANY_AUTHOR_MAY = frozenset({Action.WITHDRAW})
 
 # What the board is told when a version is not at the step its move needs.
 NOT_NOW = {
     Action.SIGN: "only a version a medical editor has approved can be signed",
-    Action.OBJECT: "only a version awaiting board sign-off can be objected to",
+    Action.OBJECT: "only a version awaiting board sign-off, or published wording, can be "
+    "objected to",
+    Action.WITHDRAW: "only published wording can be withdrawn",
 }
 
 # The precondition a move has beyond its row, checked under the lock.
@@ -189,6 +206,8 @@ def transition(
             f"it cannot be sent to '{action.label}' (possible now: {possible})"
         )
         raise TransitionNotAllowed(f"Version {version.number} is {state.label}: {why}.", **context)
+    if (conflict := review_rounds.conflict(version, row)) is not None:
+        raise TransitionNotAllowed(conflict, **context)
     if (refused := _refusal(actor, version, row)) is not None:
         raise PermissionDenied(refused, **context)
     if action in RECORDED_BY_OPERATION and prepare is None:
@@ -210,6 +229,8 @@ def transition(
     _move(actor, version, row, comment, now, recorded)
     if action is Action.SIGN and state is State.AWAITING_SIGNOFF:
         _complete_quorum(actor, version, now)
+    elif action is Action.SIGN and review_rounds.is_open(version):
+        _complete_re_review(actor, version, now)
     return version
 
 
@@ -229,6 +250,26 @@ def supersede(actor: User, previous: Version, successor: Version) -> None:
     )
 
 
+def reinstate(actor: User, previous: Version, withdrawn: Version, now: datetime) -> None:
+    """Show `previous` again in place of the version just withdrawn (a system move)."""
+    previous = lock_version(previous)
+    row = transition_for(previous.workflow_state, Action.REINSTATE)
+    if row is None:
+        raise TransitionNotAllowed(
+            f"Version {previous.number} is {previous.workflow_state.label}: only an approved "
+            "version can be reinstated.",
+            **on_version(TRANSITIONS[(State.APPROVED, Action.REINSTATE)].event, previous),
+        )
+    _move(
+        actor,
+        previous,
+        row,
+        f"Reinstated after version {withdrawn.number} was withdrawn.",
+        now,
+        Recorded(details={"withdrawn_version_id": withdrawn.id}),
+    )
+
+
 def _complete_quorum(actor: User, version: Version, now: datetime) -> None:
     required = part_chains.required_signoffs(version)
     counted = signatures.quorum_count(version)
@@ -236,6 +277,16 @@ def _complete_quorum(actor: User, version: Version, now: datetime) -> None:
         return
     reached = f"{required} board sign-off{'s' if required > 1 else ''} reached."
     row = transition_for(version.workflow_state, Action.QUORUM)
+    _move(actor, version, row, reached, now, Recorded(details={"signoffs": counted}))
+
+
+def _complete_re_review(actor: User, version: Version, now: datetime) -> None:
+    required = part_chains.required_signoffs(version)
+    counted = signatures.quorum_count(version, round_number=version.review_round)
+    if counted < required:
+        return
+    reached = f"{required} board re-review sign-off{'s' if required > 1 else ''}: no change."
+    row = transition_for(version.workflow_state, Action.RE_CERTIFY)
     _move(actor, version, row, reached, now, Recorded(details={"signoffs": counted}))
 
 
@@ -263,6 +314,13 @@ def _move(
             version.due_at = assignments.signoff_due(version.article, now)
     if row.target is State.APPROVED and row.source is not State.APPROVED:
         _publish(version, now)
+    elif row.target is State.WITHDRAWN:
+        _unpublish(version)
+    elif row.action is Action.REINSTATE:
+        _republish(version)
+    # A re-review's round, its last-reviewed date, or review due with the reason it was sent
+    # back for revision.
+    recorded.details |= review_rounds.take_effect(version, row, comment, now)
     # Wording shows on the page while pending (under caution) and in the status strip; a
     # part changes the page only when it is published, which part_chains records itself.
     if version.is_wording:
@@ -290,6 +348,32 @@ def _move(
         checkpoints.record_checkpoint(now)
 
 
+def _wording_pointer(version: Version) -> str:
+    """Return the section's column that names the wording readers see of this audience."""
+    if version.audience_enum is Audience.CLINICIAN:
+        return "published_clinician_id"
+    return "published_patient_id"
+
+
+def _unpublish(version: Version) -> None:
+    """Take withdrawn wording off the page: its section then publishes nothing for that
+    audience (the page shows the withdrawal notice) until a reinstatement or an approval."""
+    attribute = _wording_pointer(version)
+    if getattr(version.section, attribute) == version.id:
+        setattr(version.section, attribute, None)
+
+
+def _republish(version: Version) -> None:
+    """Publish a reinstated version again, once its text is checked against its hash."""
+    if (problem := integrity.version_problem(version)) is not None:
+        raise IntegrityRefused(
+            f"Version {version.number} was not reinstated: {problem}. "
+            "Ask an admin to check the record.",
+            **on_version(TRANSITIONS[(State.APPROVED, Action.REINSTATE)].event, version),
+        )
+    setattr(version.section, _wording_pointer(version), version.id)
+
+
 def _publish(version: Version, now: datetime) -> None:
     """Make an approved version what readers see of its part, unless a newer one already is.
 
@@ -304,6 +388,7 @@ def _publish(version: Version, now: datetime) -> None:
             **on_version(PUBLISH_EVENT, version),
         )
     version.approved_at = now
+    version.last_reviewed_at = now
     if not version.is_wording:
         part_chains.publish(version, now)
         return
@@ -318,4 +403,7 @@ def _publish(version: Version, now: datetime) -> None:
         current = db.session.get(Version, current_id)
         if current is not None and current.number > version.number:
             return
+        if current is not None and review_rounds.is_open(current):
+            # Replaced on the page: its re-review has nothing left to re-certify.
+            review_rounds.end_re_review(current)
     setattr(section, attribute, version.id)

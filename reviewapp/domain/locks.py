@@ -3,8 +3,10 @@
 1. the audit chain (PostgreSQL advisory lock; on SQLite the write transaction, begun
    IMMEDIATE, already is the one writer's lock);
 2. the row that owns the chain a new version is added to: the article (its front matter,
-   settings, outline and references) or the site text, then the section (its wording);
-3. the version's row, when it moves, is signed, objected to, commented on or resolved.
+   settings, outline and references) or the site text, then the section (its wording); a
+   withdrawal or retraction takes the article, then each section it touches in id order;
+3. the version's row, when it moves, is signed, objected to, commented on or resolved (a
+   withdrawal's versions one after the other, each before the version it reinstates).
 
 Every audited write calls one of these first, before it reads what it will change.
 """

@@ -32,7 +32,8 @@ from reviewapp.models import (
 )
 from reviewapp.models.notification import PENDING
 from reviewapp.rules.clock import utcnow
-from reviewapp.rules.notifications import NotificationKind, version_link
+from reviewapp.rules.notifications import NotificationKind, version_link, withdrawal_link
+from reviewapp.rules.re_reviews import SOURCE_RETRACTED, review_due_on
 from reviewapp.rules.states import PENDING_STATES, REVIEW_ACTIONS, Action, Audience, Role, State
 
 PREFERENCES_CHANGED = "notification.preferences"
@@ -52,6 +53,8 @@ class Notice:
     kind: NotificationKind
     recipients: frozenset[int]
     message: str
+    # The page it opens, when that is not its version's (a withdrawal's own page).
+    link: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,8 @@ class Happening:
     """An event as the rules read it: the version it is about and its recorded details."""
 
     event: AuditEvent
-    version: Version
+    # None only for the events of ABOUT_NO_VERSION.
+    version: Version | None
     actor: User | None
     before: dict[str, Any]
     after: dict[str, Any]
@@ -298,6 +302,110 @@ def _due(happening: Happening) -> list[Notice]:
     ]
 
 
+def active_board_members() -> frozenset[int]:
+    """Return the ids of every active Medical Advisory Board member (one query)."""
+    return frozenset(
+        db.session.scalars(
+            select(User.id)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.BOARD.value, User.active.is_(True))
+        )
+    )
+
+
+def _withdrawn(happening: Happening) -> list[Notice]:
+    after = happening.after
+    what = after.get("what", "published wording")
+    due = after.get("countersign_due_at", "")
+    return [
+        Notice(
+            NotificationKind.WITHDRAWAL,
+            active_board_members(),
+            f"{happening.actor_name} {what}: {_quoted(after.get('reason', ''))}. "
+            f"The board countersigns by {due[:10]}.",
+            link=withdrawal_link(happening.event.target_id),
+        )
+    ]
+
+
+def _countersign_overdue(happening: Happening) -> list[Notice]:
+    after = happening.after
+    return [
+        Notice(
+            NotificationKind.COUNTERSIGN_OVERDUE,
+            active_board_members(),
+            f"No board member has countersigned yet (due {after.get('countersign_due_at', '')[:10]}"
+            f"): {after.get('what', 'a withdrawal')}.",
+            link=withdrawal_link(happening.event.target_id),
+        )
+    ]
+
+
+# --- Re-review and published wording review due (issue #16, parts 1, 5 and 6) ------------
+
+
+def _re_review_opened(happening: Happening) -> list[Notice]:
+    version = happening.version
+    signed = f"{version.approved_at:%Y-%m-%d}" if version.approved_at else "its approval"
+    return [
+        Notice(
+            NotificationKind.RE_REVIEW,
+            _signers(version),
+            f"Re-review awaiting your signature: {describe(version)}, unchanged since it was "
+            f"signed on {signed}; opened by {happening.actor_name}.",
+        )
+    ]
+
+
+def _re_reviewed(happening: Happening) -> list[Notice]:
+    version = happening.version
+    openers = db.session.scalars(
+        select(VersionTransition.actor_id).where(
+            VersionTransition.version_id == version.id,
+            VersionTransition.action == Action.OPEN_RE_REVIEW.value,
+        )
+    )
+    due = review_due_on(version.last_reviewed_at.date(), version.article.review_interval_months)
+    return [
+        Notice(
+            NotificationKind.RE_REVIEWED,
+            _people(version.author_id, *openers),
+            f"Re-reviewed, no change: {describe(version)}; next review due {due:%Y-%m-%d}.",
+        )
+    ]
+
+
+def _sent_for_revision(happening: Happening) -> list[Notice]:
+    version = happening.version
+    reason = happening.after.get("comment") or happening.after.get("reason", "")
+    return [
+        Notice(
+            NotificationKind.SENT_FOR_REVISION,
+            _people(version.author_id) | active_editors(),
+            f"{happening.actor_name} sent {describe(version)} for revision: {_quoted(reason)}. "
+            "It stays published, review due, until a new version is approved.",
+        )
+    ]
+
+
+def _wording_review_due(happening: Happening) -> list[Notice]:
+    version, after = happening.version, happening.after
+    if after.get("reason") == SOURCE_RETRACTED:
+        message = (
+            f"Review due now: {describe(version)} cites a source marked retracted "
+            f"([{after.get('reference_key', '')}])."
+        )
+    else:
+        message = f"Review due since {after.get('due_on', '')}: {describe(version)}, published."
+    return [
+        Notice(
+            NotificationKind.WORDING_REVIEW_DUE,
+            active_editors() | active_board_members(),
+            message,
+        )
+    ]
+
+
 RULES: dict[str, Callable[[Happening], list[Notice]]] = {
     "version.submit": _submitted,
     "version.assign": _assigned,
@@ -308,7 +416,18 @@ RULES: dict[str, Callable[[Happening], list[Notice]]] = {
     "signoff.object": _objected,
     "comment.create": _commented,
     REVIEW_DUE: _due,
+    "withdrawal.create": _withdrawn,
+    "article.retract": _withdrawn,
+    "withdrawal.countersign_overdue": _countersign_overdue,
+    "version.re_review_open": _re_review_opened,
+    "version.re_reviewed": _re_reviewed,
+    "version.send_for_revision": _sent_for_revision,
+    "version.review_due": _wording_review_due,
 }
+# Events about a whole withdrawal or retraction, which may take down many versions or none.
+ABOUT_NO_VERSION = frozenset(
+    {"withdrawal.create", "article.retract", "withdrawal.countersign_overdue"}
+)
 
 
 # --- Writing the notifications and their mail --------------------------------------------
@@ -329,19 +448,21 @@ def follow(event: AuditEvent) -> None:
         return
     before, after = json.loads(event.before), json.loads(event.after)
     version = _version_of(event, before, after)
-    if version is None:
+    if version is None and event.action not in ABOUT_NO_VERSION:
         return
     actor = db.session.get(User, event.actor_id) if event.actor_id is not None else None
     notices = rule(Happening(event, version, actor, before, after))
     # Nobody is told of what they did themselves.
     notices = [
-        Notice(notice.kind, notice.recipients - _people(event.actor_id), notice.message)
+        Notice(
+            notice.kind, notice.recipients - _people(event.actor_id), notice.message, notice.link
+        )
         for notice in notices
     ]
     _write(event, version, [notice for notice in notices if notice.recipients])
 
 
-def _write(event: AuditEvent, version: Version, notices: list[Notice]) -> None:
+def _write(event: AuditEvent, version: Version | None, notices: list[Notice]) -> None:
     if not notices:
         return
     everyone = set().union(*(notice.recipients for notice in notices))
@@ -362,15 +483,15 @@ def _write(event: AuditEvent, version: Version, notices: list[Notice]) -> None:
     rows, mail = [], []
     for notice in notices:
         message = _fit(notice.message, MESSAGE_LIMIT)
-        link = version_link(notice.kind, version.id)
+        link = notice.link or version_link(notice.kind, version.id)
         for person_id in sorted(notice.recipients & emails.keys()):
             rows.append(
                 {
                     "recipient_id": person_id,
                     "kind": notice.kind.value,
                     "event_id": event.id,
-                    "version_id": version.id,
-                    "article_id": version.article_id,
+                    "version_id": version.id if version is not None else None,
+                    "article_id": version.article_id if version is not None else event.article_id,
                     "message": message,
                     "link": link,
                     "created_at": event.occurred_at,

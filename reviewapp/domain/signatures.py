@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 
+from reviewapp.domain import review_rounds
 from reviewapp.extensions import db
 from reviewapp.models import Comment, Signoff, User, Version, VersionTransition
 from reviewapp.rules.states import REVIEW_ACTIONS, Action
@@ -131,12 +132,18 @@ def counts(signoff: Signoff, version: Version, as_of: datetime | None = None) ->
     return why_not_independent(signoff.signer, version) is None
 
 
-def quorum_count(version: Version, as_of: datetime | None = None) -> int:
-    """Return how many distinct board members' signatures count for `version`."""
+def quorum_count(
+    version: Version, as_of: datetime | None = None, round_number: int | None = None
+) -> int:
+    """Return how many distinct board members' signatures count for `version` in one signing
+    round: `round_number`, or the round it is signed in now (its approval's, unless a
+    re-review is open)."""
+    if round_number is None:
+        round_number = review_rounds.signing_round(version)
     return db.session.scalar(
         select(func.count(func.distinct(Signoff.signer_id)))
         .join(Version, Version.id == Signoff.version_id)
-        .where(Signoff.version_id == version.id, counting(as_of))
+        .where(Signoff.version_id == version.id, Signoff.round == round_number, counting(as_of))
     )
 
 

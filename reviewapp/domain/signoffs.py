@@ -4,7 +4,7 @@ import json
 
 from sqlalchemy import select
 
-from reviewapp.domain import audit, engine, lockout, part_chains
+from reviewapp.domain import audit, engine, lockout, part_chains, review_rounds
 from reviewapp.domain.engine import Recorded
 from reviewapp.domain.errors import (
     PermissionDenied,
@@ -17,6 +17,7 @@ from reviewapp.extensions import db
 from reviewapp.models import Objection, Signoff, User, Version
 from reviewapp.rules import limits
 from reviewapp.rules.clock import utcnow
+from reviewapp.rules.re_reviews import RE_REVIEW_MEANING
 from reviewapp.rules.states import Action, Role
 
 MEANINGS = ("Approved for publication", "Reviewed, no objection")
@@ -27,15 +28,23 @@ WRONG_PASSWORD = "Wrong password: the signature was not recorded."  # noqa: S105
 
 
 def has_signed(actor: User, version: Version) -> bool:
-    """Return whether `actor` has signed this version already."""
+    """Return whether `actor` has signed this version already, in the round it is signed in
+    now (its approval, or the re-review open on it)."""
     return (
         db.session.scalar(
             select(Signoff.id).where(
-                Signoff.version_id == version.id, Signoff.signer_id == actor.id
+                Signoff.version_id == version.id,
+                Signoff.signer_id == actor.id,
+                Signoff.round == review_rounds.signing_round(version),
             )
         )
         is not None
     )
+
+
+def meanings_for(version: Version) -> tuple[str, ...]:
+    """Return what a signature on `version` may mean now: a re-review's, or an approval's."""
+    return (RE_REVIEW_MEANING,) if review_rounds.is_open(version) else MEANINGS
 
 
 def can_sign(actor: User | None, version: Version) -> bool:
@@ -79,6 +88,12 @@ def _keep_password_check(actor: User, right: bool, context: dict) -> None:
         raise error
 
 
+# Other board signatures (a withdrawal's countersignature) check the password as signing
+# does: hashed outside any lock, then counted toward the one lockout under it.
+re_entered_password_is_right = _password_is_right
+keep_password_check = _keep_password_check
+
+
 def sign_version(actor: User, version: Version, *, password: str, meaning: str) -> Signoff:
     """Record `actor`'s signature on the version's content hash; the engine approves at quorum."""
     context = on_version(SIGN, version)
@@ -87,16 +102,21 @@ def sign_version(actor: User, version: Version, *, password: str, meaning: str) 
 
     def record_signature(locked: Version) -> Recorded:
         _keep_password_check(actor, right, context)
-        if meaning not in MEANINGS:
+        allowed = meanings_for(locked)
+        if meaning not in allowed:
+            during = " during its re-review" if review_rounds.is_open(locked) else ""
             raise ValidationError(
-                f"Choose what the signature means: {', '.join(MEANINGS)}.",
+                f"Choose what the signature means{during}: {', '.join(allowed)}.",
                 field="meaning",
                 **context,
             )
         if has_signed(actor, locked):
             raise TransitionNotAllowed(
-                f"You have already signed version {locked.number}.", **context
+                f"You have already signed version {locked.number}"
+                f"{' in this re-review' if review_rounds.is_open(locked) else ''}.",
+                **context,
             )
+        signing_round = review_rounds.signing_round(locked)
         cited = part_chains.cited_reference_versions(locked) if locked.is_wording else []
         signoff = Signoff(
             version_id=locked.id,
@@ -107,6 +127,7 @@ def sign_version(actor: User, version: Version, *, password: str, meaning: str) 
             meaning=meaning,
             content_hash=locked.content_hash,
             signed_at=utcnow(),
+            round=signing_round,
         )
         db.session.add(signoff)
         db.session.flush()
@@ -119,7 +140,8 @@ def sign_version(actor: User, version: Version, *, password: str, meaning: str) 
                 "meaning": meaning,
                 "signed_at": signoff.signed_at.isoformat(),
                 "cited_references": cited,
-            },
+            }
+            | ({"round": signing_round} if signing_round else {}),
         )
 
     engine.transition(actor, version, Action.SIGN, prepare=record_signature)
@@ -127,7 +149,8 @@ def sign_version(actor: User, version: Version, *, password: str, meaning: str) 
 
 
 def object_to_version(actor: User, version: Version, reason: str) -> Objection:
-    """Veto a version awaiting sign-off: the engine sends it back to Changes requested."""
+    """Veto a version awaiting sign-off: the engine sends it back to Changes requested. On
+    published wording the objection sends it for revision: it stays published, review due."""
     objected: list[Objection] = []
 
     def record_objection(locked: Version) -> Recorded:

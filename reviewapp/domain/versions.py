@@ -13,7 +13,7 @@ from reviewapp.models.version import wording_chain
 from reviewapp.rules import limits
 from reviewapp.rules.clock import utcnow
 from reviewapp.rules.hashing import content_hash
-from reviewapp.rules.states import PENDING_STATES, Audience, Kind, Role
+from reviewapp.rules.states import PENDING_STATES, Audience, Kind, Role, State
 from reviewapp.text import markdown
 
 SUBMIT = "version.submit"
@@ -119,18 +119,21 @@ def submit_version(
             current_version_id=previous.id if previous else None,
             **context,
         )
-    if previous and previous.heading == heading and previous.body == body:
+    # Withdrawn wording comes back only this way: the same text, submitted and reviewed again.
+    withdrawn = previous is not None and previous.workflow_state is State.WITHDRAWN
+    if previous and not withdrawn and previous.heading == heading and previous.body == body:
         raise ValidationError(
             f"This wording is identical to version {previous.number}; nothing to submit.", **context
         )
-    if section.published_id(audience) is not None and not change_summary:
+    approved_before = section.published_id(audience) is not None or withdrawn
+    if approved_before and not change_summary:
         raise ValidationError(
             "This section has been approved before: "
             "say what changed and why in the change summary.",
             field="change_summary",
             **context,
         )
-    if note_asked and section.published_id(audience) is not None and not public_note:
+    if note_asked and approved_before and not public_note:
         raise ValidationError(
             "This section has been approved before: "
             "tell readers what changed in the public change note.",

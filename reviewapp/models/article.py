@@ -144,6 +144,10 @@ class Reference(db.Model):
     )
 
     article: Mapped[Article] = relationship(back_populates="references")
+    # Marked retracted by a retraction list (models/retraction.py), apart from its versions.
+    retraction: Mapped["ReferenceRetraction | None"] = relationship(  # noqa: F821
+        back_populates="reference", uselist=False, viewonly=True
+    )
 
     @property
     def is_reviewed(self) -> bool:

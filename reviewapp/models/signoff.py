@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from reviewapp.extensions import db
@@ -15,7 +15,9 @@ class Signoff(db.Model):
     """A signature as it was made: the printed name and role are copied, never looked up."""
 
     __tablename__ = "signoff"
-    __table_args__ = (UniqueConstraint("version_id", "signer_id"),)
+    # One signature per member per signing round: the approval is round 0, each re-review of
+    # the same content hash a round of its own.
+    __table_args__ = (UniqueConstraint("version_id", "signer_id", "round"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("version.id"), index=True)
@@ -29,6 +31,8 @@ class Signoff(db.Model):
     # [{"key", "version_id", "content_hash"}]; "[]" for other kinds.
     cited_references: Mapped[str] = mapped_column(Text, default="[]")
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The signing round it belongs to (Version.review_round when it was made).
+    round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     signer: Mapped[User] = relationship()
 

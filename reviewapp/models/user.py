@@ -2,6 +2,7 @@
 
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String
@@ -12,6 +13,9 @@ from reviewapp.extensions import db
 from reviewapp.models.types import UTCDateTime
 from reviewapp.rules.clock import utcnow
 from reviewapp.rules.states import Role
+
+if TYPE_CHECKING:
+    from reviewapp.models.declaration import Declaration
 
 
 def new_session_token() -> str:
@@ -38,6 +42,12 @@ class User(UserMixin, db.Model):
 
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    # Newest first: the first is the declaration in force (reviewapp.domain.declarations).
+    # Loaded once per request when a step asks, and read again after each commit.
+    declarations: Mapped[list["Declaration"]] = relationship(
+        back_populates="user",
+        order_by="[Declaration.declared_at.desc(), Declaration.id.desc()]",
     )
 
     @property

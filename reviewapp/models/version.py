@@ -122,6 +122,7 @@ class Version(db.Model):
         ),
         # Review due dates.
         Index("ix_version_state_approved", "state", "approved_at"),
+        Index("ix_version_state_last_reviewed", "state", "last_reviewed_at"),
         # Waiting work alone, in the order it waits (the queue, the board's lists, the
         # header's counts), with what their filters and the board's independence read: a
         # few thousand rows however long the history, read without the table.
@@ -186,6 +187,17 @@ class Version(db.Model):
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the step it waits for is due (domain/assignments.py sets it from review settings).
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the board last certified this wording: its approval, then each re-review that
+    # reached quorum (migration 0020). Its next review is due an interval after it.
+    last_reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The signing round the board signs in now: 0 for the approval, N for the Nth re-review;
+    # `re_review_opened_at` is set while that re-review is open.
+    review_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    re_review_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Published wording made review due before its date (sent for revision, a cited source
+    # retracted), since when and why; cleared when the board re-certifies it.
+    review_due_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_due_reason: Mapped[str | None] = mapped_column(Text)
 
     article: Mapped[Article | None] = relationship(foreign_keys=[article_id])
     section: Mapped[Section | None] = relationship(foreign_keys=[section_id])

@@ -36,6 +36,9 @@ class ChangelogRow:
     reference_key: str | None = None
     # A reference is named by its title, as the page's list of references shows it.
     reference_title: str | None = None
+    # A re-review that reached quorum: the wording was checked again and kept unchanged
+    # (readmodels/re_reviews.py); `approved_at` is then when it was re-certified.
+    re_reviewed: bool = False
 
     @property
     def is_wording(self) -> bool:
@@ -64,7 +67,9 @@ def changelog_rows(article: Article) -> list[ChangelogRow]:
         .outerjoin(Reference, Reference.id == Version.reference_id)
         .where(
             Version.article_id == article.id,
-            Version.state == State.APPROVED.value,
+            # Withdrawn wording was approved and published: its approval stays in the log,
+            # and its withdrawal is listed beside it (readmodels/withdrawn_wording.py).
+            Version.state.in_([State.APPROVED.value, State.WITHDRAWN.value]),
             Version.kind.in_([kind.value for kind in SHOWN_KINDS]),
         )
         .order_by(Version.approved_at.desc(), Version.id.desc())

@@ -17,9 +17,14 @@ from reviewapp.models import (
     Signoff,
     Version,
     VersionTransition,
+    Withdrawal,
+    WithdrawnVersion,
 )
 from reviewapp.models.version import site_text_chain, wording_chain
 from reviewapp.rules.states import Audience, Kind, State
+
+# Versions that were approved and so were published once, whatever became of them since.
+PUBLISHED_ONCE = (State.APPROVED.value, State.WITHDRAWN.value)
 
 
 @dataclass
@@ -71,20 +76,24 @@ def chain_timeline(chain: str) -> list[TimelineEntry]:
 
 
 def published_as_of(article: Article, moment: datetime) -> dict[tuple[int, str], int]:
-    """Return, per (section, audience), the id of the version that was published at `moment`."""
+    """Return, per (section, audience), the id of the version that was published at `moment`.
+
+    That is the newest version approved by then, unless it was withdrawn by then: then the
+    version its withdrawal reinstated (itself perhaps withdrawn later), or none.
+    """
     newest = (
         select(Version.section_id, Version.audience, func.max(Version.number).label("number"))
         .join(Section, Section.id == Version.section_id)
         .where(
             Section.article_id == article.id,
-            Version.state == State.APPROVED.value,
+            Version.state.in_(PUBLISHED_ONCE),
             Version.approved_at <= moment,
         )
         .group_by(Version.section_id, Version.audience)
         .subquery()
     )
     rows = db.session.execute(
-        select(Version.id, Version.section_id, Version.audience).join(
+        select(Version.id, Version.section_id, Version.audience, Version.state).join(
             newest,
             and_(
                 Version.section_id == newest.c.section_id,
@@ -93,7 +102,31 @@ def published_as_of(article: Article, moment: datetime) -> dict[tuple[int, str],
             ),
         )
     ).all()
-    return {(row.section_id, row.audience): row.id for row in rows}
+    published = {(row.section_id, row.audience): row.id for row in rows}
+    if any(row.state == State.WITHDRAWN.value for row in rows):
+        _follow_withdrawals(article, moment, published)
+    return published
+
+
+def _follow_withdrawals(
+    article: Article, moment: datetime, published: dict[tuple[int, str], int]
+) -> None:
+    """Replace, in `published`, each version withdrawn by `moment` with what its withdrawal
+    reinstated, or drop it (one query)."""
+    replaced = dict(
+        db.session.execute(
+            select(WithdrawnVersion.version_id, WithdrawnVersion.reinstated_version_id)
+            .join(Withdrawal, Withdrawal.id == WithdrawnVersion.withdrawal_id)
+            .where(Withdrawal.article_id == article.id, Withdrawal.withdrawn_at <= moment)
+        ).all()
+    )
+    for chain, version_id in list(published.items()):
+        while version_id in replaced:
+            version_id = replaced[version_id]
+        if version_id is None:
+            del published[chain]
+        else:
+            published[chain] = version_id
 
 
 def parts_published_as_of(

@@ -26,6 +26,7 @@ from reviewapp.extensions import db
 from reviewapp.models import (
     Article,
     ArticleAuthor,
+    InterestStatement,
     Reference,
     Section,
     Signoff,
@@ -36,9 +37,24 @@ from reviewapp.models import (
 )
 from reviewapp.models.section import SUMMARY_KEY
 from reviewapp.readmodels.history import parts_published_as_of, published_as_of
+from reviewapp.readmodels.re_reviews import (
+    detached_reference,
+    next_review,
+    retraction_columns,
+)
 from reviewapp.readmodels.site_texts import default_text, shipped_languages
 from reviewapp.readmodels.sql_json import json_rows, parse_rows
+from reviewapp.readmodels.withdrawn_wording import (
+    Retraction,
+    ShownWithdrawal,
+    article_retraction,
+    in_effect,
+    parse_retraction,
+    parse_withdrawals,
+    section_withdrawals,
+)
 from reviewapp.rules.clock import utcnow
+from reviewapp.rules.declarations import StatementKind
 from reviewapp.rules.parts import FRONT_MATTER_FIELDS
 from reviewapp.rules.states import (
     PENDING_STATES,
@@ -57,6 +73,10 @@ from reviewapp.web.change_signal import change_token
 class Review:
     name: str
     at: datetime
+    # Whose: their name links to their declaration of interests (/people/<id>/declaration).
+    person_id: int | None = None
+    # Why they acted despite a declared interest in the article's specialty, if they did.
+    justification: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,6 +87,8 @@ class Signature:
     role: str
     meaning: str
     signed_at: datetime
+    signer_id: int | None = None
+    justification: str = ""
 
 
 @dataclass
@@ -75,7 +97,8 @@ class PageSection:
     level: int
     heading: str
     html: Markup
-    version: Version
+    # None where withdrawn wording left nothing to show: the page shows `withdrawal` instead.
+    version: Version | None
     pending: bool
     # The patient page shows clinician wording because no patient wording is ready.
     fallback: bool
@@ -83,14 +106,28 @@ class PageSection:
     signoffs: list[Signature] = field(default_factory=list)
     # Its stored text failed the check against its content hash: not served.
     unavailable: bool = False
+    # The withdrawal shown in the wording's place, or above the version it reinstated.
+    withdrawal: ShownWithdrawal | None = None
 
     @property
     def is_summary(self) -> bool:
         return self.key == SUMMARY_KEY
 
     @property
+    def withdrawn(self) -> bool:
+        """Whether the section shows a withdrawal notice and no wording."""
+        return self.version is None
+
+    @property
     def approved_at(self) -> datetime | None:
-        return None if self.pending else self.version.approved_at
+        return None if self.pending or self.version is None else self.version.approved_at
+
+    @property
+    def re_reviewed_at(self) -> datetime | None:
+        """Return when the board last re-certified this wording unchanged, if it has."""
+        approved = self.approved_at
+        last = getattr(self.version, "last_reviewed_at", None) if approved else None
+        return last if last is not None and last > approved else None
 
 
 @dataclass(frozen=True)
@@ -127,10 +164,16 @@ class ArticlePage:
     reviewed_count: int = 0
     section_count: int = 0
     newest_approval: datetime | None = None
+    # Sections whose clinician wording is withdrawn with nothing reinstated.
+    withdrawn_count: int = 0
+    # When the board last certified any wording shown: an approval or a re-review.
+    last_reviewed: datetime | None = None
+    # The article is retracted: its page is the notice alone.
+    retraction: Retraction | None = None
 
     @property
     def pending_count(self) -> int:
-        return self.section_count - self.reviewed_count
+        return self.section_count - self.reviewed_count - self.withdrawn_count
 
     # An archived view of a moment before any part of the article was approved.
     nothing_published: bool = False
@@ -199,7 +242,7 @@ def add_months(day: date, months: int) -> date:
 
 def _article_front_matter(
     article_id: int, audience: Audience
-) -> tuple[Article, list[ArticleAuthor], list[Reference], str] | None:
+) -> tuple[Article, list[ArticleAuthor], list[Reference], str, Retraction | None] | None:
     """Return the article with its authors, references and disclaimer: one query."""
     dialect = db.engine.dialect.name
     authors = select(
@@ -227,6 +270,7 @@ def _article_front_matter(
             accessed=Reference.accessed,
             note=Reference.note,
             published_version_id=Reference.published_version_id,
+            **retraction_columns(),
         )
     ).where(Reference.article_id == Article.id)
     disclaimer_key = f"disclaimer.{audience.value}"
@@ -249,21 +293,23 @@ def _article_front_matter(
             authors.scalar_subquery(),
             references.scalar_subquery(),
             disclaimer.scalar_subquery(),
+            article_retraction(dialect),
         ).where(Article.id == article_id)
     ).one_or_none()
     if row is None:
         return None
-    article, author_rows, reference_rows, stored_disclaimer = row
+    article, author_rows, reference_rows, stored_disclaimer, retraction_rows = row
     # Detached copies for display only: never added to the session, never written.
     return (
         article,
         [ArticleAuthor(**author) for author in _by_position(parse_rows(author_rows))],
-        [Reference(**reference) for reference in _by_position(parse_rows(reference_rows))],
+        [detached_reference(reference) for reference in _by_position(parse_rows(reference_rows))],
         (
             stored_disclaimer
             if stored_disclaimer is not None
             else default_text(f"{disclaimer_key}.{article.language}")
         ),
+        parse_retraction(retraction_rows),
     )
 
 
@@ -298,7 +344,11 @@ class PendingVersion:
 
 
 SectionWording = tuple[
-    "Section | OutlineEntry", Version | None, Version | None, list[PendingVersion]
+    "Section | OutlineEntry",
+    Version | None,
+    Version | None,
+    list[PendingVersion],
+    list[ShownWithdrawal],
 ]
 
 
@@ -329,7 +379,13 @@ def _sections_with_wording(article: Article) -> list[SectionWording]:
         Version.state.in_([state.value for state in PENDING_STATES]),
     )
     rows = db.session.execute(
-        select(Section, clinician, patient, pending.scalar_subquery())
+        select(
+            Section,
+            clinician,
+            patient,
+            pending.scalar_subquery(),
+            section_withdrawals(db.engine.dialect.name),
+        )
         .outerjoin(clinician, clinician.id == Section.published_clinician_id)
         .outerjoin(patient, patient.id == Section.published_patient_id)
         .where(Section.article_id == article.id, Section.in_outline)
@@ -341,8 +397,9 @@ def _sections_with_wording(article: Article) -> list[SectionWording]:
             published_clinician,
             published_patient,
             [PendingVersion(**row) for row in parse_rows(pending_rows, times=("created_at",))],
+            parse_withdrawals(withdrawal_rows),
         )
-        for section, published_clinician, published_patient, pending_rows in rows
+        for section, published_clinician, published_patient, pending_rows, withdrawal_rows in rows
     ]
 
 
@@ -448,6 +505,7 @@ def _sections_published_at(
             versions.get(ids.get((section.id, Audience.CLINICIAN.value))),
             versions.get(ids.get((section.id, Audience.PATIENT.value))),
             [],  # an archived page shows only what was published
+            [],
         )
         for section in placed
     ]
@@ -482,6 +540,10 @@ def _reviews_and_signatures(
             User.credentials.label("detail"),
             literal_column("''").label("meaning"),
             VersionTransition.created_at.label("at"),
+            User.id.label("person_id"),
+            _justification(VersionTransition.version_id, VersionTransition.actor_id).label(
+                "justification"
+            ),
         )
         .join(User, User.id == VersionTransition.actor_id)
         .where(
@@ -497,17 +559,39 @@ def _reviews_and_signatures(
             Signoff.role,
             Signoff.meaning,
             Signoff.signed_at,
+            Signoff.signer_id,
+            _justification(Signoff.version_id, Signoff.signer_id),
         )
         .join(Version, Version.id == Signoff.version_id)
         .where(Signoff.version_id.in_(version_ids), counting_signature(as_of))
     )
     rows = sorted(db.session.execute(union_all(approvals, signed)), key=lambda row: row.at)
-    for version_id, kind, name, detail, meaning, at in rows:
+    for version_id, kind, name, detail, meaning, at, person_id, justification in rows:
         if kind == "approval":
-            reviews[version_id].append(Review(User.format_printed_name(name, detail), at))
+            reviews[version_id].append(
+                Review(User.format_printed_name(name, detail), at, person_id, justification)
+            )
         else:
-            signatures[version_id].append(Signature(name, detail, meaning, at))
+            signatures[version_id].append(
+                Signature(name, detail, meaning, at, person_id, justification)
+            )
     return reviews, signatures
+
+
+def _justification(version_id, person_id):
+    """Return the justification the person recorded for the row's version, '' if none: the
+    reason a reader is given for their acting despite a declared interest."""
+    return func.coalesce(
+        select(InterestStatement.text)
+        .where(
+            InterestStatement.version_id == version_id,
+            InterestStatement.user_id == person_id,
+            InterestStatement.kind == StatementKind.JUSTIFICATION.value,
+        )
+        .correlate_except(InterestStatement)
+        .scalar_subquery(),
+        "",
+    )
 
 
 def _failing_checks(
@@ -563,6 +647,47 @@ def _choose(
     return None, False
 
 
+def _withdrawal_shown(
+    audience: Audience,
+    published: dict[Audience, Version | None],
+    withdrawals: list[ShownWithdrawal],
+) -> tuple[ShownWithdrawal | None, bool]:
+    """Return the withdrawal this audience's page shows for a section, and whether it is the
+    clinician wording's, shown to patients for want of their own wording."""
+    own = in_effect(withdrawals, audience, published[audience])
+    if own is not None or audience is Audience.CLINICIAN or published[audience] is not None:
+        return own, False
+    clinician = in_effect(withdrawals, Audience.CLINICIAN, published[Audience.CLINICIAN])
+    return clinician, clinician is not None
+
+
+def _retracted_page(
+    article: Article,
+    audience: Audience,
+    authors: list[ArticleAuthor],
+    disclaimer: str,
+    retraction: Retraction,
+    as_of: datetime | None,
+) -> ArticlePage:
+    """Return the page of a retracted article: the notice, and none of its content."""
+    return ArticlePage(
+        article=article,
+        audience=audience,
+        authors=authors,
+        disclaimer=disclaimer,
+        sections=[],
+        references=[],
+        step=ReviewStep.APPROVED,
+        omitted=0,
+        last_updated=None,
+        next_review_due=None,
+        reviewers=[],
+        board=[],
+        as_of=as_of,
+        retraction=retraction,
+    )
+
+
 def _step(states: list[State]) -> ReviewStep:
     if states and all(state is State.APPROVED for state in states):
         return ReviewStep.APPROVED
@@ -582,7 +707,9 @@ def assemble_page(
     found = _article_front_matter(article_id, audience)
     if found is None:
         return None
-    article, authors, article_references, disclaimer = found
+    article, authors, article_references, disclaimer, retraction = found
+    if retraction is not None and (as_of is None or retraction.retracted_at <= as_of):
+        return _retracted_page(article, audience, authors, disclaimer, retraction, as_of)
     show_pending = as_of is None and article.policy is PublicationPolicy.PENDING_WITH_CAUTION
     if as_of is None:
         if not article.front_matter_reviewed and not show_pending:
@@ -595,42 +722,58 @@ def assemble_page(
         article, authors, disclaimer = published.article, published.authors, published.disclaimer
         article_references = published.references
         wording = _sections_published_at(article, as_of, published.outline)
-    chosen: list[tuple[Section | OutlineEntry, Version, bool]] = []
+    chosen: list[tuple[Section | OutlineEntry, Version | None, bool, ShownWithdrawal | None]] = []
     omitted_states: list[State] = []
-    reviewed_count = 0
+    reviewed_count = withdrawn_count = 0
     approval_dates: list[datetime] = []
-    for section, clinician, patient, pending_versions in wording:
+    for section, clinician, patient, pending_versions, withdrawals in wording:
         reviewed_count += clinician is not None
+        withdrawn_count += (
+            clinician is None and in_effect(withdrawals, Audience.CLINICIAN, None) is not None
+        )
         approval_dates += [v.approved_at for v in (clinician, patient) if v and v.approved_at]
         published = {Audience.CLINICIAN: clinician, Audience.PATIENT: patient}
+        notice, fallback = _withdrawal_shown(audience, published, withdrawals)
+        if notice is not None:
+            # The version it reinstated, or nothing: never pending wording in its place.
+            chosen.append((section, published[Audience(notice.audience)], fallback, notice))
+            continue
         pending = _newest_by_audience(pending_versions)
         version, fallback = _choose(audience, published, pending, show_pending)
         if version is None:
             waiting = pending[audience] or pending[Audience.CLINICIAN]
             omitted_states.append(waiting.workflow_state if waiting else State.SUBMITTED)
             continue
-        chosen.append((section, version, fallback))
+        chosen.append((section, version, fallback, None))
 
+    shown = [(section, version, fallback) for section, version, fallback, _ in chosen if version]
     approved_ids = [
-        version.id for _, version, _ in chosen if version.workflow_state is State.APPROVED
+        version.id for _, version, _ in shown if version.workflow_state is State.APPROVED
     ]
     approvals, signatures = _reviews_and_signatures(approved_ids, as_of)
-    failures = _failing_checks(article, chosen, signatures)
+    failures = _failing_checks(article, shown, signatures)
     numbering = CitationNumbering()
     sections = [
         PageSection(
             key=section.key,
             level=section.level,
-            heading=version.heading,
-            html=Markup("") if version.id in failures else numbering.apply(version.body_html),
+            heading=version.heading if version is not None else notice.heading,
+            html=Markup("")
+            if version is None or version.id in failures
+            else numbering.apply(version.body_html),
             version=version,
-            pending=version.workflow_state is not State.APPROVED,
+            pending=version is not None and version.workflow_state is not State.APPROVED,
             fallback=fallback,
-            reviews=[] if version.id in failures else approvals.get(version.id, []),
-            signoffs=[] if version.id in failures else signatures.get(version.id, []),
-            unavailable=version.id in failures,
+            reviews=[]
+            if version is None or version.id in failures
+            else approvals.get(version.id, []),
+            signoffs=[]
+            if version is None or version.id in failures
+            else signatures.get(version.id, []),
+            unavailable=version is not None and version.id in failures,
+            withdrawal=notice,
         )
-        for section, version, fallback in chosen
+        for section, version, fallback, notice in chosen
     ]
     by_key = {reference.key: reference for reference in article_references}
     references = [
@@ -644,6 +787,16 @@ def assemble_page(
         if key in by_key
     ]
     approved_dates = [s.version.approved_at for s in sections if s.approved_at is not None]
+    # The live page dates each section's next review from its last review (an approval or a
+    # re-review), or from when it was made review due; an archived one from its approvals.
+    shown = [s.version for s in sections if s.approved_at is not None]
+    if as_of is None:
+        reviewed_dates = [v.last_reviewed_at or v.approved_at for v in shown]
+        due_days = [next_review(v, article.review_interval_months) for v in shown]
+    else:
+        reviewed_dates = approved_dates
+        first = min(approved_dates).date() if approved_dates else None
+        due_days = [add_months(first, article.review_interval_months)] if first else []
     reviewers: dict[str, Review] = {}
     for section in sections:
         for review in section.reviews:
@@ -656,8 +809,10 @@ def assemble_page(
                 signoff.printed_name not in board
                 or board[signoff.printed_name].at < signoff.signed_at
             ):
-                board[signoff.printed_name] = Review(signoff.printed_name, signoff.signed_at)
-    states = [s.version.workflow_state for s in sections] + omitted_states
+                board[signoff.printed_name] = Review(
+                    signoff.printed_name, signoff.signed_at, signoff.signer_id
+                )
+    states = [s.version.workflow_state for s in sections if s.version] + omitted_states
     front_matter_pending = not article.front_matter_reviewed
     if front_matter_pending or any(reference.pending for reference in references):
         states.append(State.SUBMITTED)
@@ -671,11 +826,8 @@ def assemble_page(
         step=_step(states),
         omitted=len(omitted_states),
         last_updated=max(approved_dates) if approved_dates else None,
-        next_review_due=(
-            add_months(min(approved_dates).date(), article.review_interval_months)
-            if approved_dates
-            else None
-        ),
+        next_review_due=min(due_days) if due_days else None,
+        last_reviewed=max(reviewed_dates) if reviewed_dates else None,
         reviewers=sorted(reviewers.values(), key=lambda review: review.name),
         board=sorted(board.values(), key=lambda review: review.name),
         as_of=as_of,
@@ -684,6 +836,7 @@ def assemble_page(
         reviewed_count=reviewed_count,
         section_count=len(wording),
         newest_approval=max(approval_dates) if approval_dates else None,
+        withdrawn_count=withdrawn_count,
         nothing_published=(
             as_of is not None
             and no_front_matter_then

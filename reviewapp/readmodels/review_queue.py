@@ -40,8 +40,10 @@ from reviewapp.models import (
 )
 from reviewapp.models.version import WAITING_STATES, is_waiting
 from reviewapp.readmodels.publication import add_months
+from reviewapp.readmodels.re_reviews import next_review
 from reviewapp.rules import parts as part_rules
 from reviewapp.rules.clock import utcnow
+from reviewapp.rules.re_reviews import DATE_REACHED
 from reviewapp.rules.states import PENDING_STATES, Audience, Kind, Role, State
 
 # The states that still need an editor, the board or the author.
@@ -81,7 +83,12 @@ class QueueRow:
 
     @property
     def due(self) -> date:
-        return add_months(self.version.approved_at.date(), self.article.review_interval_months)
+        return next_review(self.version, self.article.review_interval_months)
+
+    @property
+    def due_reason(self) -> str:
+        """Say why published wording is review due: its reason, or its date come."""
+        return self.version.review_due_reason or DATE_REACHED
 
     @property
     def kind_label(self) -> str:
@@ -358,8 +365,10 @@ def awaiting_signature_of(user: User) -> list:
 
 
 def review_due_rows(today: date) -> list[QueueRow]:
-    """Return the published wording longest past its article's review interval (at most
-    REVIEW_DUE_SHOWN + 1, so a page can say there are more), in two queries."""
+    """Return the published wording longest past its article's review interval since it was
+    last reviewed, or made review due before its date (sent for revision, a cited source
+    retracted): at most REVIEW_DUE_SHOWN + 1, so a page can say there are more, in two
+    queries."""
     intervals = db.session.scalars(select(Article.review_interval_months).distinct()).all()
     if not intervals:
         return []
@@ -370,7 +379,7 @@ def review_due_rows(today: date) -> list[QueueRow]:
             and_(
                 Article.review_interval_months == months,
                 # A few days' slack for month ends; the exact date is checked below.
-                Version.approved_at < _day_start(add_months(today, -months) + SLACK),
+                Version.last_reviewed_at < _day_start(add_months(today, -months) + SLACK),
             )
             for months in intervals
         )
@@ -387,11 +396,17 @@ def review_due_rows(today: date) -> list[QueueRow]:
         .options(lazyload(User.role_rows), *without_texts())
         .where(
             Version.state == State.APPROVED.value,
-            Version.approved_at < _day_start(add_months(today, -min(intervals)) + SLACK),
-            due,
+            or_(
+                Version.review_due_since.is_not(None),
+                and_(
+                    Version.last_reviewed_at
+                    < _day_start(add_months(today, -min(intervals)) + SLACK),
+                    due,
+                ),
+            ),
             published,
         )
-        .order_by(Version.approved_at, Version.id)
+        .order_by(func.coalesce(Version.review_due_since, Version.last_reviewed_at), Version.id)
         .limit(REVIEW_DUE_SHOWN + 1)
     ).all()
     return [row for row in (QueueRow(*columns) for columns in rows) if row.due <= today]
@@ -652,9 +667,7 @@ def article_overview(article: Article) -> Overview:
     for entry in sections:
         for chain in entry.chains.values():
             if chain.published is not None and chain.published.approved_at is not None:
-                chain.due = add_months(
-                    chain.published.approved_at.date(), article.review_interval_months
-                )
+                chain.due = next_review(chain.published, article.review_interval_months)
                 chain.review_due = chain.due <= today
                 due += chain.review_due
     counts = article_counts(article.id)

@@ -100,7 +100,11 @@ def verification(content_hash: str) -> Verification | None:
     """Return the approved versions signed on `content_hash`, or None if there is none."""
     versions = db.session.scalars(
         select(Version)
-        .where(Version.content_hash == content_hash, Version.state == State.APPROVED.value)
+        .where(
+            Version.content_hash == content_hash,
+            # Withdrawn wording was signed and published: a printed copy can still be checked.
+            Version.state.in_([State.APPROVED.value, State.WITHDRAWN.value]),
+        )
         .order_by(Version.approved_at)
     ).all()
     if not versions:

@@ -20,6 +20,11 @@ WORKFLOW_LABELS = MappingProxyType(
         "version.publish": "Board quorum reached, published",
         "signoff.object": "Board member objected",
         "version.supersede": "Superseded by a newer version",
+        "version.withdraw": "Published wording withdrawn",
+        "version.reinstate": "Previous approved version reinstated",
+        "version.re_review_open": "Re-review opened (no change to the wording)",
+        "version.re_reviewed": "Re-reviewed, no change: board quorum reached",
+        "version.send_for_revision": "Sent for revision (stays published, review due)",
     }
 )
 _undeclared = {row.event for row in TRANSITIONS.values()} - set(WORKFLOW_LABELS)
@@ -40,6 +45,36 @@ ACTION_GROUPS: tuple[tuple[str, MappingProxyType], ...] = (
                 "comment.create": "Comment added",
                 "comment.resolve": "Comment resolved",
                 "integrity.failure": "Stored text failed its integrity check",
+            }
+        ),
+    ),
+    (
+        "Review due and retracted sources",
+        MappingProxyType(
+            {
+                "version.review_due": "Published wording became review due",
+                "reference.retracted": "Cited source marked retracted (from a retraction list)",
+            }
+        ),
+    ),
+    (
+        "Withdrawal and retraction",
+        MappingProxyType(
+            {
+                "withdrawal.create": "Wording withdrawn from the page, with a public reason",
+                "article.retract": "Article retracted",
+                "withdrawal.countersign": "Withdrawal or retraction countersigned by the board",
+                "withdrawal.countersign_overdue": "Board countersignature overdue",
+            }
+        ),
+    ),
+    (
+        "Declarations of interests",
+        MappingProxyType(
+            {
+                "declaration.declare": "Interests declared",
+                "declaration.recuse": "Recused from a version (declared interest)",
+                "declaration.justify": "Justified acting despite a declared interest",
             }
         ),
     ),
@@ -77,7 +112,16 @@ ACTION_LABELS = MappingProxyType(
 OUTCOME_LABELS = MappingProxyType({"done": "Done", "refused": "Refused"})
 
 # Recorded fields that hold a version's id, a person's id, a state or a kind.
-VERSION_FIELDS = frozenset({"version_id", "parent_id", "superseded_by", "source_clinician_id"})
+VERSION_FIELDS = frozenset(
+    {
+        "version_id",
+        "parent_id",
+        "superseded_by",
+        "source_clinician_id",
+        "reinstated_version_id",
+        "withdrawn_version_id",
+    }
+)
 USER_FIELDS = frozenset({"user_id", "assignee_id", "signer_id", "author_id"})
 STATE_FIELDS = frozenset({"state"})
 KIND_FIELDS = frozenset({"kind"})
@@ -118,6 +162,16 @@ FIELD_LABELS = MappingProxyType(
         "must_change_password": "Must change password",
         "name": "Name",
         "prefix": "Token prefix",
+        "specialties": "Specialties",
+        "declared_at": "Declared at (UTC)",
+        "supersedes": "Supersedes declaration",
+        "declaration_id": "Declaration",
+        "withdrawal_id": "Withdrawal",
+        "scope": "Scope",
+        "reinstated_version_id": "Reinstated version",
+        "withdrawn_version_id": "Withdrawn version",
+        "withdrawn_versions": "Versions withdrawn",
+        "countersign_due_at": "Countersignature due (UTC)",
     }
 )
 

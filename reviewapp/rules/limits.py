@@ -19,6 +19,8 @@ PROVENANCE = 200
 COMMENT = 10_000
 TRANSITION_COMMENT = 10_000
 OBJECTION_REASON = 10_000
+# Shown to readers where the wording was, and in the changelog: a short public statement.
+WITHDRAWAL_REASON = 1_000
 PASSWORD = 1_024
 MEANING = 200
 EMAIL = 254

@@ -15,6 +15,12 @@ class NotificationKind(StrEnum):
     COMMENT = "comment"
     PATIENT_WORDING_STALE = "patient_wording_stale"
     REVIEW_DUE = "review_due"
+    WITHDRAWAL = "withdrawal"
+    COUNTERSIGN_OVERDUE = "countersign_overdue"
+    RE_REVIEW = "re_review"
+    RE_REVIEWED = "re_reviewed"
+    SENT_FOR_REVISION = "sent_for_revision"
+    WORDING_REVIEW_DUE = "wording_review_due"
 
     @property
     def label(self) -> str:
@@ -39,12 +45,19 @@ KIND_LABELS = MappingProxyType(
         NotificationKind.COMMENT: "Someone comments on a version you wrote or review",
         NotificationKind.PATIENT_WORDING_STALE: "Patient wording may lag new clinician wording",
         NotificationKind.REVIEW_DUE: "A pending version is past its due date",
+        NotificationKind.WITHDRAWAL: "Published wording is withdrawn or an article retracted",
+        NotificationKind.COUNTERSIGN_OVERDUE: "A withdrawal still waits for the board's "
+        "countersignature past its deadline",
+        NotificationKind.RE_REVIEW: "Published wording awaits your re-review signature",
+        NotificationKind.RE_REVIEWED: "Wording you wrote or re-reviewed is re-certified",
+        NotificationKind.SENT_FOR_REVISION: "Published wording is sent for revision",
+        NotificationKind.WORDING_REVIEW_DUE: "Published wording becomes review due",
     }
 )
 
 # The board signs and objects on its own page of a version; everyone else reviews on the
 # review screen.
-BOARD_KINDS = frozenset({NotificationKind.AWAITING_SIGNATURE})
+BOARD_KINDS = frozenset({NotificationKind.AWAITING_SIGNATURE, NotificationKind.RE_REVIEW})
 
 # How many notifications one page of the inbox lists.
 INBOX_PAGE_SIZE = 30
@@ -55,3 +68,8 @@ def version_link(kind: NotificationKind, version_id: int) -> str:
     if kind.board_page:
         return f"/board/versions/{version_id}"
     return f"/review/versions/{version_id}"
+
+
+def withdrawal_link(withdrawal_id: int) -> str:
+    """Return the path of the board's page of one withdrawal or retraction."""
+    return f"/board/withdrawals/{withdrawal_id}"

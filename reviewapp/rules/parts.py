@@ -10,6 +10,7 @@ import hashlib
 import json
 from typing import Any
 
+from reviewapp.rules import specialties
 from reviewapp.rules.links import web_address_problem
 from reviewapp.rules.states import Audience, Kind, PublicationPolicy
 
@@ -245,6 +246,8 @@ def problems(kind: Kind, payload: dict[str, Any]) -> list[tuple[str, str]]:
             found.append(("title", "The title (the clinical question) is required."))
         if not payload["language"]:
             found.append(("language", "The article's language is required, such as fr or en."))
+        if problem := specialties.names_problem(payload.get("specialty", "")):
+            found.append(("specialty", problem))
         for number, author in enumerate(payload["authors"], start=1):
             if not author["name"]:
                 found.append(("authors", f"Author {number} needs a name."))

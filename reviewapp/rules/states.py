@@ -66,6 +66,8 @@ class State(StrEnum):
     REJECTED = "rejected"
     APPROVED = "approved"
     SUPERSEDED = "superseded"
+    # Taken down from the page after approval, with a public reason (domain/withdrawals.py).
+    WITHDRAWN = "withdrawn"
 
     @property
     def label(self) -> str:
@@ -81,6 +83,7 @@ STATE_LABELS = MappingProxyType(
         State.REJECTED: "Rejected",
         State.APPROVED: "Approved",
         State.SUPERSEDED: "Superseded",
+        State.WITHDRAWN: "Withdrawn",
     }
 )
 
@@ -99,6 +102,12 @@ class Action(StrEnum):
     QUORUM = "signoff_quorum"
     OBJECT = "object"
     SUPERSEDE = "supersede"
+    WITHDRAW = "withdraw"
+    REINSTATE = "reinstate"
+    # Re-review of published wording without a change (domain/re_reviews.py).
+    OPEN_RE_REVIEW = "open_re_review"
+    RE_CERTIFY = "re_review_quorum"
+    SEND_FOR_REVISION = "send_for_revision"
 
     @property
     def label(self) -> str:
@@ -115,6 +124,11 @@ ACTION_LABELS = MappingProxyType(
         Action.QUORUM: "reach the board's quorum",
         Action.OBJECT: "object",
         Action.SUPERSEDE: "supersede",
+        Action.WITHDRAW: "withdraw",
+        Action.REINSTATE: "reinstate",
+        Action.OPEN_RE_REVIEW: "open a re-review of",
+        Action.RE_CERTIFY: "re-certify at the board's quorum",
+        Action.SEND_FOR_REVISION: "send for revision",
     }
 )
 
@@ -206,14 +220,74 @@ def _rows() -> tuple[Transition, ...]:
             event="signoff.object",
         ),
         *supersede,
+        # Published wording taken down at once, with a public reason; it never comes back
+        # but as a new submission reviewed like any other.
+        Transition(
+            Action.WITHDRAW,
+            State.APPROVED,
+            State.WITHDRAWN,
+            editor,
+            reason_required=True,
+            event="version.withdraw",
+        ),
+        # Taken by the engine when a withdrawal puts the previous approved version back.
+        Transition(
+            Action.REINSTATE,
+            State.APPROVED,
+            State.APPROVED,
+            system,
+            event="version.reinstate",
+        ),
+        # Re-review: published wording stays Approved and published throughout. An editor
+        # opens it; the board signs the same content hash in a new round (Sign above); at
+        # quorum the engine re-certifies it, moving its last-reviewed date. Instead, an
+        # editor or a board member sends it for revision: it stays published, review due.
+        Transition(
+            Action.OPEN_RE_REVIEW,
+            State.APPROVED,
+            State.APPROVED,
+            editor,
+            event="version.re_review_open",
+        ),
+        Transition(
+            Action.RE_CERTIFY,
+            State.APPROVED,
+            State.APPROVED,
+            system,
+            event="version.re_reviewed",
+        ),
+        Transition(
+            Action.SEND_FOR_REVISION,
+            State.APPROVED,
+            State.APPROVED,
+            editor,
+            reason_required=True,
+            event="version.send_for_revision",
+        ),
+        Transition(
+            Action.OBJECT,
+            State.APPROVED,
+            State.APPROVED,
+            board,
+            reason_required=True,
+            event="version.send_for_revision",
+        ),
     )
 
 
 TRANSITIONS = MappingProxyType({(row.source, row.action): row for row in _rows()})
 
+# Editors' moves that are no review of the version: taking it down is not reviewing it, so
+# it neither takes a board member off the version nor is offered among the review steps.
+NOT_REVIEW_ACTIONS = frozenset({Action.WITHDRAW})
+
 # The moves a medical editor takes on the review screen and through /transitions.
 REVIEW_ACTIONS = tuple(
-    dict.fromkeys(row.action for row in TRANSITIONS.values() if row.who is Role.EDITOR)
+    dict.fromkeys(
+        row.action
+        for row in TRANSITIONS.values()
+        if row.who is Role.EDITOR and row.action not in NOT_REVIEW_ACTIONS
+    )
 )
 
 

@@ -16,6 +16,7 @@ import tomli_w
 from reviewapp.models.section import SUMMARY_KEY
 from reviewapp.rules.links import web_address_problem
 from reviewapp.rules.parts import REFERENCE_KINDS
+from reviewapp.rules.specialties import names_problem
 from reviewapp.rules.states import Audience, PublicationPolicy
 from reviewapp.text import markdown
 
@@ -171,6 +172,10 @@ def read_article(folder: Path) -> ArticleFiles:
             f"{label}: publication must be 'approved-only' or 'pending-with-caution', "
             f"not {policy!r}."
         )
+    if not isinstance(meta.get("specialty", ""), str):
+        raise ContentError(f'{label}: specialty must be a string, such as "oncology".')
+    if problem := names_problem(meta.get("specialty", "")):
+        raise ContentError(f"{label}: specialty: {problem}")
     for name, default in (("required_signoffs", 1), ("review_interval_months", 12)):
         value = meta.setdefault(name, default)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:

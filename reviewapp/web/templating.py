@@ -7,6 +7,7 @@ import flask_babel
 from flask import Flask, g
 from flask_login import current_user
 
+from reviewapp.domain.declarations import standing_of
 from reviewapp.readmodels.inbox import unread_count
 from reviewapp.readmodels.review_queue import action_needed
 from reviewapp.rules.states import Role
@@ -55,6 +56,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(chrome_language)
     app.add_template_global(action_counts)
     app.add_template_global(unread_notifications)
+    app.add_template_global(declaration_reminder)
 
 
 def unread_notifications() -> int:
@@ -68,6 +70,18 @@ def unread_notifications() -> int:
             unread_count(current_user.id) if current_user.is_authenticated else 0
         )
     return g.unread_notifications
+
+
+def declaration_reminder():
+    """Return the signed-in editor's or board member's declaration standing when it is
+    missing, expired or due within a month, for the staff pages to say so; else None.
+
+    Like `unread_notifications`, called only in base.html's signed-in branch.
+    """
+    if "declaration_reminder" not in g:
+        standing = standing_of(current_user) if current_user.is_authenticated else None
+        g.declaration_reminder = standing if standing is not None and standing.remind else None
+    return g.declaration_reminder
 
 
 def machine_time(value: datetime) -> str:

@@ -24,8 +24,20 @@ def person(make_user, login):
     return user
 
 
-def issue(post_form, name: str = "drafting pipeline", days: str = "30"):
-    return post_form("/account/tokens", {"name": name, "expires_in_days": days}, page="/account")
+def token_form(client) -> dict:
+    """Return the hidden inputs of the account page's token form, as a browser would send."""
+    page = client.get("/account").text
+    form = page[page.index('action="/account/tokens"') :]
+    return dict(
+        re.findall(
+            r'<input id="(csrf_token|request_id)" name="\1" type="hidden" value="([^"]*)"', form
+        )
+    )
+
+
+def issue(client, name: str = "drafting pipeline", days: str = "30"):
+    data = {**token_form(client), "name": name, "expires_in_days": days}
+    return client.post("/account/tokens", data=data)
 
 
 def api(client, secret: str):
@@ -55,7 +67,7 @@ def test_the_account_page_links_the_password_and_offers_no_never(client, person)
 
 
 def test_issuing_shows_the_secret_once_uncached_and_it_opens_the_api(client, person, post_form):
-    answer = issue(post_form)
+    answer = issue(client)
     assert answer.status_code == 200
     assert answer.headers["Cache-Control"] == "no-store"
     secret = SECRET.search(answer.text).group(1)
@@ -86,7 +98,7 @@ def test_issuing_shows_the_secret_once_uncached_and_it_opens_the_api(client, per
 def test_a_refused_token_form_is_marked_and_issues_nothing(
     client, person, post_form, name, days, field
 ):
-    refused = issue(post_form, name, days)
+    refused = issue(client, name, days)
     assert refused.status_code == 422
     assert f'<a href="#{field}">' in refused.text
     assert f'id="{field}-error"' in refused.text
@@ -95,8 +107,8 @@ def test_a_refused_token_form_is_marked_and_issues_nothing(
 
 
 def test_the_list_shows_expiry_last_use_and_revocation(client, person, post_form):
-    issue(post_form, "lecteur")
-    secret = SECRET.search(issue(post_form, "écrivain", "365").text).group(1)
+    issue(client, "lecteur")
+    secret = SECRET.search(issue(client, "écrivain", "365").text).group(1)
     assert api(client, secret).status_code == 200
     page = html_module.unescape(client.get("/account").text)
     rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)[1:]
@@ -111,7 +123,7 @@ def test_the_list_shows_expiry_last_use_and_revocation(client, person, post_form
 
 
 def test_revoking_stops_the_token_and_is_audited_with_its_name(client, person, post_form):
-    secret = SECRET.search(issue(post_form).text).group(1)
+    secret = SECRET.search(issue(client).text).group(1)
     token = db.session.scalar(select(ApiToken))
     revoked = post_form(f"/account/tokens/{token.id}/revoke", page="/account")
     assert revoked.status_code == 302
@@ -201,3 +213,27 @@ def test_the_cli_issues_a_token_with_an_expiry(runner, client, contributor):
     assert "--expires-in-days" in too_long.output
     never = runner.invoke(args=["users", "token", contributor.email])
     assert "never expires" in never.stderr
+
+
+def test_sending_the_same_form_again_issues_no_second_token(client, person):
+    data = {**token_form(client), "name": "drafting pipeline", "expires_in_days": "30"}
+    first = client.post("/account/tokens", data=data)
+    assert first.status_code == 200
+    assert SECRET.search(first.text)
+    # A reload of the answer, or a second press of the button, sends the same form again.
+    again = client.post("/account/tokens", data=data)
+    assert again.status_code == 409
+    assert "already sent, and its token issued" in html_module.unescape(again.text)
+    assert not SECRET.search(again.text)
+    assert len(db.session.scalars(select(ApiToken)).all()) == 1
+    # The blank form the refusal shows issues the next one.
+    assert issue(client, "second").status_code == 200
+    assert len(db.session.scalars(select(ApiToken)).all()) == 2
+
+
+def test_a_refused_token_form_can_be_corrected_and_sent(client, person):
+    data = {**token_form(client), "name": "", "expires_in_days": "30"}
+    assert client.post("/account/tokens", data=data).status_code == 422
+    corrected = client.post("/account/tokens", data={**data, "name": "pipeline"})
+    assert corrected.status_code == 200
+    assert SECRET.search(corrected.text)

@@ -298,3 +298,28 @@ def test_deactivation_moves_the_session_token_so_reactivation_opens_no_old_sessi
     assert editor.session_token != token
     assert post_form(f"{page}/reactivate", page=page).status_code == 302
     assert editors_browser.get("/review/").status_code == 302
+
+
+def test_the_admin_sees_each_token_as_it_stands(client, login, make_user):
+    from datetime import timedelta
+
+    from reviewapp.domain.tokens import issue_token, revoke_token
+    from reviewapp.rules.clock import utcnow
+
+    admin, person = make_user(Role.ADMIN), make_user(Role.EDITOR)
+    active, _ = issue_token(None, person, "active", 30)
+    expired, _ = issue_token(None, person, "expired", 30)
+    expired.expires_at = utcnow() - timedelta(days=1)
+    revoked, _ = issue_token(None, person, "revoked", 30)
+    revoke_token(person, revoked)
+    db.session.commit()
+    login(admin)
+    page = client.get(f"/admin/users/{person.id}").text
+    rows = {
+        re.search(r"<td>([^<]*)</td>", row).group(1): row
+        for row in re.findall(r"<tr><td>.*?</tr>", page, re.S)
+    }
+    assert "Active" in rows["active"]
+    assert "Expired" in rows["expired"]
+    assert "Revoked on" in rows["revoked"]
+    assert "Live" not in page

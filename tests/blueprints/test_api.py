@@ -559,11 +559,15 @@ def put_in(state: State, writer: Api, reviewer: Api, sign_off) -> int:
         State.REJECTED: Action.REJECT,
         State.APPROVED: Action.APPROVE,
         State.AWAITING_SIGNOFF: Action.APPROVE,
+        State.WITHDRAWN: Action.APPROVE,
     }
     if state in follow_up:
         assert reviewer.act(version_id, follow_up[state], "Raison.").status_code == 200
-    if state is State.APPROVED:
+    if state in (State.APPROVED, State.WITHDRAWN):
         sign_off(version_id)
+    if state is State.WITHDRAWN:
+        withdrawn = reviewer.post(f"/versions/{version_id}/withdrawal", {"reason": "Retirée."})
+        assert withdrawn.status_code == 201, withdrawn.json
     if state is State.AWAITING_SIGNOFF and reviewer.state(version_id) == "approved":
         pytest.skip("an editor's approval publishes at once: there is no sign-off step yet")
     assert reviewer.state(version_id) == state.value
@@ -649,7 +653,8 @@ def test_author_answers_requested_changes_with_a_child_version(
         (
             {"action": "publish"},
             "action",
-            "Must be one of: start_review, request_changes, reject, approve.",
+            "Must be one of: start_review, request_changes, reject, approve, open_re_review, "
+            "send_for_revision.",
         ),
         # Signing and objecting have operations of their own, with a password or a reason.
         ({"action": "sign"}, "action", "Must be one of: start_review"),

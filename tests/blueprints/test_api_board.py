@@ -66,8 +66,10 @@ def test_two_board_members_reach_quorum(client, awaiting, make_user, api_token):
     assert awaiting.workflow_state is State.APPROVED
     page = client.get("/articles/test-article/clinician").text
     assert "Texte de la section 1" in page
-    assert 'Signé par Pr Une, MD, <span lang="en">Medical Advisory Board member' in page
-    assert "Signé par Dr Deux, MD" in page
+    # Each signer's name links to their declaration of interests.
+    assert f'Signé par <a href="/people/{first.id}/declaration?lang=fr">Pr Une, MD<span' in page
+    assert '</a>, <span lang="en">Medical Advisory Board member' in page
+    assert f'<a href="/people/{second.id}/declaration?lang=fr">Dr Deux, MD<span' in page
 
 
 def test_the_same_member_twice_does_not_make_a_quorum(client, awaiting, make_user, api_token):

@@ -30,8 +30,9 @@ from reviewapp.domain.comments import add_comment
 from reviewapp.domain.engine import transition
 from reviewapp.domain.signoffs import MEANINGS
 from reviewapp.domain.versions import latest_version
+from reviewapp.domain.withdrawals import withdraw
 from reviewapp.extensions import db
-from reviewapp.models import Article, Section
+from reviewapp.models import Article, Section, Version
 from reviewapp.rules.limits import MAX_ID
 from reviewapp.rules.states import Action, Audience, Role
 from tests.conftest import TEST_PASSWORD, next_version
@@ -110,6 +111,8 @@ def target(app, make_article, make_user, contributor, editor, api_token) -> Targ
     transition(editor, awaiting, Action.START_REVIEW)
     transition(editor, awaiting, Action.APPROVE)
     approved = latest_version(sections["s1"], Audience.PATIENT)
+    withdrawn = db.session.get(Version, sections["s2"].published_patient_id)
+    withdrawal = withdraw(editor, withdrawn, reason="Retirée par prudence.")
     db.session.commit()
 
     everyone = make_user(Role.CONTRIBUTOR, Role.EDITOR, Role.BOARD, name="Dr All Roles")
@@ -123,6 +126,7 @@ def target(app, make_article, make_user, contributor, editor, api_token) -> Targ
             "audience": [audience.value for audience in Audience],
             "version_id": [v.id for v in (submitted, reviewed, awaiting, approved)],
             "comment_id": [comment.id],
+            "withdrawal_id": [withdrawal.id],
         },
     )
 

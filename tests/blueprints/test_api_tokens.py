@@ -26,7 +26,13 @@ BODIES = {
 
 def api_calls(app, version_id: int, comment_id: int) -> list[tuple[str, str, str]]:
     """Return (method, url, endpoint) for every API route that needs a token."""
-    values = {**VALUES, "version_id": str(version_id), "comment_id": str(comment_id)}
+    values = {
+        **VALUES,
+        "version_id": str(version_id),
+        "comment_id": str(comment_id),
+        # Authentication is refused before the withdrawal is looked up: any number will do.
+        "withdrawal_id": "1",
+    }
     calls = []
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/v1/") or rule.endpoint == "api.openapi":

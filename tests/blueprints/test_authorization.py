@@ -8,6 +8,7 @@ token and 403 for a wrong role. Form posts carry a valid CSRF token, so what is 
 authorization, not CSRF (tests/test_security_headers.py covers that).
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -22,8 +23,9 @@ from reviewapp.domain.engine import transition
 from reviewapp.domain.signoffs import MEANINGS
 from reviewapp.domain.tokens import issue_token
 from reviewapp.domain.versions import latest_version
+from reviewapp.domain.withdrawals import withdraw
 from reviewapp.extensions import db
-from reviewapp.models import Article, Reference, Section
+from reviewapp.models import Article, Reference, Section, Version
 from reviewapp.rules.states import Action, Audience, Role
 from tests.conftest import TEST_PASSWORD, csrf_token, next_version
 
@@ -68,6 +70,7 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("public.changelog", "GET"): everyone(200),
     ("public.editorial_policy", "GET"): everyone(200),
     ("public.verify", "GET"): everyone(200),
+    ("public.sitemap", "GET"): everyone(200),
     # Probes: no account needed (readyz is 503 because the test database is not migrated).
     ("ops.healthz", "GET"): everyone(200),
     ("ops.readyz", "GET"): everyone(503),
@@ -129,6 +132,13 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("board.audit_export", "GET"): page(200, BOARD),
     ("board.sign", "POST"): page(302, BOARD),
     ("board.object_", "POST"): page(302, BOARD),
+    # Withdrawal and retraction: editors take wording down; the board countersigns.
+    ("withdrawals.withdraw", "GET"): page(200, EDITOR),
+    ("withdrawals.withdraw", "POST"): page(302, EDITOR),
+    ("withdrawals.retract", "GET"): page(200, EDITOR),
+    ("withdrawals.retract", "POST"): page(302, EDITOR),
+    ("withdrawals.show", "GET"): page(200, BOARD, EDITOR),
+    ("withdrawals.countersign", "POST"): page(302, BOARD),
     # Admin pages
     ("admin.users", "GET"): page(200, ADMIN),
     ("admin.user", "GET"): page(200, ADMIN),
@@ -166,12 +176,27 @@ MATRIX: dict[tuple[str, str], dict[str, int | str]] = {
     ("api.resolve", "POST"): api(200, EDITOR),
     ("api.sign", "POST"): api(201, BOARD),
     ("api.objection", "POST"): api(200, BOARD),
+    ("api.re_review", "POST"): api(200, EDITOR),
+    ("api.withdrawal", "POST"): api(201, EDITOR),
+    ("api.retraction", "POST"): api(201, EDITOR),
+    ("api.get_withdrawal", "GET"): api(200, *ACCOUNTS),
+    ("api.countersignature", "POST"): api(200, BOARD),
     # API: proposing the other parts of a page, as on the pages
     ("api.submit_front_matter", "POST"): api(201, CONTRIBUTOR, EDITOR),
     ("api.submit_settings", "POST"): api(201, CONTRIBUTOR, EDITOR),
     ("api.submit_outline", "POST"): api(201, CONTRIBUTOR, EDITOR),
     ("api.submit_reference", "POST"): api(201, CONTRIBUTOR, EDITOR),
     ("api.submit_site_text", "POST"): api(201, CONTRIBUTOR, EDITOR),
+    # Declarations of interests: anyone may look; editors and board members declare, recuse
+    # themselves or justify; every reader sees a reviewer's or signer's declaration.
+    ("people.declaration", "GET"): everyone(200),
+    ("auth.declaration", "GET"): page(200, *ACCOUNTS),
+    ("auth.declaration", "POST"): page(302, EDITOR, BOARD),
+    ("editor.interest", "POST"): page(302, EDITOR),
+    ("board.interest", "POST"): page(302, BOARD),
+    ("api.my_declaration", "GET"): api(200, *ACCOUNTS),
+    ("api.declare", "PUT"): api(200, EDITOR, BOARD),
+    ("api.interest_statement", "POST"): api(200, EDITOR, BOARD),
 }
 
 
@@ -201,7 +226,15 @@ class World:
     front_matter_chain: str
     approved_hash: str  # of approved wording, which anyone can verify
     editor: int  # the editor work is assigned to
+    interest_on_page: int  # a version to recuse oneself from on the page
     foreign_token: int  # an API token of an account no visitor signs in as
+    withdraw_on_page: int  # published wording each entry point withdraws
+    withdraw_by_api: int
+    retract_on_page: str  # an article of its own each entry point retracts
+    retract_by_api: str
+    countersign_on_page: int  # withdrawals the fixture's editor made, for the board
+    countersign_by_api: int
+    re_review_by_api: int  # published wording an editor opens a re-review of
 
 
 # endpoint → (URL values, form or JSON body for POST). Bodies are what a permitted account
@@ -393,6 +426,7 @@ ROUTES: dict[str, Route] = {
     "public.changelog": (lambda w: {"slug": w.slug}, None),
     "public.editorial_policy": (_no_values, None),
     "public.verify": (lambda w: {"content_hash": w.approved_hash}, None),
+    "public.sitemap": (_no_values, None),
     "ops.healthz": (_no_values, None),
     "ops.readyz": (_no_values, None),
     "transparency.checkpoints": (_no_values, None),
@@ -460,6 +494,19 @@ ROUTES: dict[str, Route] = {
         lambda w: {"version_id": w.object_on_page},
         lambda w: {"reason": "La posologie manque."},
     ),
+    "withdrawals.withdraw": (
+        lambda w: {"version_id": w.withdraw_on_page},
+        lambda w: {"reason": "Alerte de sécurité.", "scope": "audience"},
+    ),
+    "withdrawals.retract": (
+        lambda w: {"slug": w.retract_on_page},
+        lambda w: {"reason": "Données rétractées."},
+    ),
+    "withdrawals.show": (lambda w: {"withdrawal_id": w.countersign_on_page}, None),
+    "withdrawals.countersign": (
+        lambda w: {"withdrawal_id": w.countersign_on_page},
+        lambda w: {"password": TEST_PASSWORD},
+    ),
     "admin.users": (_no_values, None),
     "admin.user": (lambda w: {"user_id": w.account}, None),
     "admin.new_user": (
@@ -516,6 +563,20 @@ ROUTES: dict[str, Route] = {
         lambda w: {"reason": "La posologie manque."},
     ),
     "api.audit": (_no_values, None),
+    "api.re_review": (lambda w: {"version_id": w.re_review_by_api}, lambda w: {}),
+    "api.withdrawal": (
+        lambda w: {"version_id": w.withdraw_by_api},
+        lambda w: {"reason": "Alerte de sécurité."},
+    ),
+    "api.retraction": (
+        lambda w: {"slug": w.retract_by_api},
+        lambda w: {"reason": "Données rétractées."},
+    ),
+    "api.get_withdrawal": (lambda w: {"withdrawal_id": w.countersign_by_api}, None),
+    "api.countersignature": (
+        lambda w: {"withdrawal_id": w.countersign_by_api},
+        lambda w: {"password": TEST_PASSWORD},
+    ),
     "api.pending": (lambda w: {"slug": w.slug}, None),
     "api.pending_site_texts": (_no_values, None),
     "api.front_matter_versions": (lambda w: {"slug": w.slug}, None),
@@ -528,7 +589,20 @@ ROUTES: dict[str, Route] = {
     "api.submit_reference": (lambda w: {"slug": w.slug, "key": "ref-1"}, _api_reference),
     "api.site_text_versions": (lambda w: {"key": API_SITE_TEXT}, None),
     "api.submit_site_text": (lambda w: {"key": API_SITE_TEXT}, _api_site_text),
+    "people.declaration": (lambda w: {"person_id": w.editor}, None),
+    "auth.declaration": (_no_values, lambda w: {"kind": "none"}),
+    "editor.interest": (lambda w: {"version_id": w.interest_on_page}, lambda w: _recusal()),
+    "board.interest": (lambda w: {"version_id": w.interest_on_page}, lambda w: _recusal()),
+    "api.my_declaration": (_no_values, None),
+    "api.declare": (_no_values, lambda w: {"kind": "none"}),
+    # After every other step on it: the visitor takes no part in it from then on.
+    "api.interest_statement": (lambda w: {"version_id": w.under_review}, lambda w: _recusal()),
 }
+
+
+def _recusal() -> dict:
+    return {"kind": "recusal", "text": "Je connais l'auteur."}
+
 
 # Changing one's password (signing needs the old one) and signing out end the visit, so they
 # go last; every other post has a target of its own.
@@ -597,10 +671,24 @@ def build_world(make_article, make_user, contributor, editor) -> World:
         front_matter_chain=part_chains.front_matter_part(article).chain,
         approved_hash=latest_version(sections["summary"], c).content_hash,
         editor=editor.id,
+        interest_on_page=awaiting("s4", p),
         foreign_token=issue_token(None, make_user(Role.CONTRIBUTOR), "theirs", 30)[0].id,
+        withdraw_on_page=sections["s1"].published_clinician_id,
+        withdraw_by_api=sections["s1"].published_patient_id,
+        retract_on_page=make_article(slug="retracted-on-page").slug,
+        retract_by_api=make_article(slug="retracted-by-api").slug,
+        countersign_on_page=_withdrawn(editor, sections["s3"]),
+        countersign_by_api=_withdrawn(editor, sections["s4"]),
+        re_review_by_api=sections["s2"].published_clinician_id,
     )
     db.session.commit()
     return world
+
+
+def _withdrawn(editor, section: Section) -> int:
+    """Withdraw a section's published clinician wording; return the withdrawal's id."""
+    version = db.session.get(Version, section.published_clinician_id)
+    return withdraw(editor, version, reason="Retirée par prudence.").id
 
 
 @pytest.fixture
@@ -634,10 +722,15 @@ class Visitor:
             headers = self.headers if headers is None else headers
             if method == "GET":
                 return self.client.get(path, headers=headers)
-            return self.client.post(path, json=body(world), headers=headers)
+            return self.client.open(path, method=method, json=body(world), headers=headers)
         if method == "GET":
             return self.client.get(path)
         form = {**body(world), "csrf_token": csrf_token(self.client, "/sign-in")}
+        if endpoint == "auth.issue_api_token":
+            # The token form is sent once: it carries the request id of the page it is on.
+            page = self.client.get("/account").text
+            found = re.search(r'name="request_id" type="hidden" value="([^"]*)"', page)
+            form["request_id"] = found.group(1) if found else ""
         return self.client.post(path, data=form)
 
 
@@ -661,7 +754,7 @@ def visitor(client, login, make_user, api_token) -> Callable[[str], Visitor]:
 
 def _in_order(rows):
     gets = [row for row in rows if row[1] == "GET"]
-    posts = [row for row in rows if row[1] == "POST" and row not in ENDS_VISIT]
+    posts = [row for row in rows if row[1] in ("POST", "PUT") and row not in ENDS_VISIT]
     return [*gets, *posts, *ENDS_VISIT]
 
 

@@ -105,8 +105,11 @@ def test_two_signatures_publish_and_the_public_page_shows_them(
     post_form("/sign-out", page="/board/")
     client.get("/")
     public = client.get("/articles/test-article/clinician").text
-    assert 'Signé par Pr Signe, MD, <span lang="en">Medical Advisory Board member' in public
-    assert "Signé par Dr Deuxième, MD" in public
+    # Each signer's name links to their declaration of interests, in the page's language.
+    signed_by = f'Signé par <a href="/people/{member.id}/declaration?lang=fr">Pr Signe, MD<span'
+    assert signed_by in public
+    assert '</a>, <span lang="en">Medical Advisory Board member' in public
+    assert f'<a href="/people/{second.id}/declaration?lang=fr">Dr Deuxième, MD<span' in public
     assert "Relu par le comité consultatif médical :" in public
 
 

@@ -193,7 +193,8 @@ def test_queue_for_contributors_lists_their_versions(
 def test_review_due_is_in_the_editors_queue(client, login, make_article, editor):
     make_article(approve=(("s1", C), ("s2", C)))
     old = newest("s1")
-    old.approved_at = utcnow() - timedelta(days=400)
+    # Approved and last reviewed (at its approval) more than the interval ago.
+    old.approved_at = old.last_reviewed_at = utcnow() - timedelta(days=400)
     db.session.commit()
     login(editor)
     due = part(client.get("/review/").text, "due-heading")

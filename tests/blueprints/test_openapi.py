@@ -15,6 +15,7 @@ from reviewapp.domain.errors import ValidationError
 from reviewapp.domain.signoffs import MEANINGS
 from reviewapp.domain.versions import validate_provenance
 from reviewapp.rules import limits
+from reviewapp.rules.declarations import DECLARATION_TEXT, STATEMENT_TEXT
 from reviewapp.rules.parts import VALUE_LIMITS
 from reviewapp.rules.states import Audience, Role
 from tests.conftest import TEST_PASSWORD
@@ -112,6 +113,9 @@ DOCUMENTED_LIMITS = {
     ("NewObjection", "reason"): limits.OBJECTION_REASON,
     ("NewSignoff", "password"): limits.PASSWORD,
     ("NewSignoff", "meaning"): limits.MEANING,
+    ("NewWithdrawal", "reason"): limits.WITHDRAWAL_REASON,
+    ("NewRetraction", "reason"): limits.WITHDRAWAL_REASON,
+    ("NewCountersignature", "password"): limits.PASSWORD,
     ("NewAuthor", "name"): limits.PERSON_NAME,
     ("NewAuthor", "credentials"): limits.CREDENTIALS,
     ("NewAuthor", "disclosures"): schemas.AUTHOR_DISCLOSURES,
@@ -129,6 +133,8 @@ DOCUMENTED_LIMITS = {
     ("NewReferenceVersion", "accessed"): schemas.ACCESSED,
     ("NewReferenceVersion", "note"): VALUE_LIMITS["note"],
     ("NewSiteTextVersion", "text"): VALUE_LIMITS["text"],
+    ("NewDeclaration", "text"): DECLARATION_TEXT,
+    ("NewInterestStatement", "text"): STATEMENT_TEXT,
     **{
         (f"New{kind}Version", field): limit
         for kind in ("FrontMatter", "Settings", "Outline", "Reference", "SiteText")

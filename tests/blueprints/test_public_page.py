@@ -46,7 +46,7 @@ def test_unknown_audience_is_refused_with_a_message(client, make_article):
     assert client.get(URL + "/robot").status_code == 404
 
 
-def test_page_shows_question_language_and_approved_wording(client, make_article):
+def test_page_shows_question_language_and_approved_wording(client, make_article, editor):
     make_article(approve="all", patient=True)
     html = client.get(CLINICIAN_URL).text
     assert '<html lang="fr">' in html
@@ -55,7 +55,8 @@ def test_page_shows_question_language_and_approved_wording(client, make_article)
     assert "Texte de la section 1" in html
     assert "En attente de relecture humaine" not in html
     assert "<strong>Les 4 sections sont relues</strong>" in html
-    assert "par Dr Eve Editor, MD" in html
+    # The editor's name links to their declaration of interests.
+    assert f'par <a href="/people/{editor.id}/declaration?lang=fr">Dr Eve Editor, MD<span' in html
 
 
 def test_audiences_show_their_own_wording(client, make_article):

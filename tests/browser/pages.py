@@ -22,7 +22,10 @@ ADMIN = "admin@example.org"
 CONTRIBUTOR = "contributor@example.org"
 BOARD = "board@example.org"
 EDITOR = "editor@example.org"
+BOARD2 = "board2@example.org"
 UNKNOWN = "nobody@example.org"  # a refused sign-in that counts against no account
+# The demo creates its accounts in this order, in a database of their own: ids from 1.
+DEMO_IDS = {account.email: number for number, account in enumerate(DEMO_ACCOUNTS, start=1)}
 SEED = f"/articles/{SEED_SLUG}"
 # The seed in English, made by the browser fixtures: the chrome in both languages.
 ENGLISH_SLUG = "seed-in-english"
@@ -44,8 +47,15 @@ PAGE_TYPES = [
     PageType("change-password-errors", "/account/password", EDITOR, {}, 422),
     PageType("account", "/account", EDITOR),
     PageType("account-token-errors", "/account", EDITOR, {}, 422),
+    PageType("declaration", "/account/declaration", EDITOR),
+    # The demo's second board member declared an interest: without its description, refused.
+    PageType("declaration-errors", "/account/declaration", BOARD2, {"text": ""}, 422),
+    PageType("public-declaration", f"/people/{DEMO_IDS[BOARD2]}/declaration?lang=fr"),
+    PageType("public-declaration-english", f"/people/{DEMO_IDS[EDITOR]}/declaration"),
     PageType("review-queue", "/review/", EDITOR),
     PageType("review-article", f"/review{SEED}", EDITOR),
+    PageType("retract-article", f"/review{SEED}/retract", EDITOR),
+    PageType("retract-article-errors", f"/review{SEED}/retract", EDITOR, {}, 422),
     PageType("review-version", "/review/versions/6", EDITOR),
     PageType("edit-section", f"/review{SEED}/sections/cbnpc/patient/edit", CONTRIBUTOR),
     PageType("propose-front-matter", f"/review{SEED}/front-matter", CONTRIBUTOR),

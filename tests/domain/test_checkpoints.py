@@ -28,7 +28,7 @@ from reviewapp.domain.engine import transition
 from reviewapp.domain.versions import latest_version
 from reviewapp.extensions import db
 from reviewapp.models import AuditCheckpoint, AuditEvent, Section
-from reviewapp.rules.states import Action, Audience
+from reviewapp.rules.states import Action, Audience, Role
 
 
 @pytest.fixture(autouse=True)
@@ -231,7 +231,9 @@ def test_the_hash_is_the_one_stored_trails_were_written_with(app, texts, numbers
     assert audit.event_hash(event) == reference_hash(event)
 
 
-def test_the_walk_verifies_awkward_events_as_they_were_recorded(app, editor):
+def test_the_walk_verifies_awkward_events_as_they_were_recorded(app, make_user):
+    # One event before the awkward ones (the account's creation): no declaration's.
+    editor = make_user(Role.EDITOR, declared=False)
     at = datetime(2026, 11, 26, 8, 40, tzinfo=UTC)
     for index, message in enumerate(
         ['quote " and \\ backslash', "line\nbreak\ttab\x01", "é ü 中文 🙂"]

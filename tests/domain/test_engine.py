@@ -7,6 +7,7 @@ from reviewapp.domain.engine import allowed_actions, can_take, transition
 from reviewapp.domain.errors import PermissionDenied, TransitionNotAllowed
 from reviewapp.domain.signoffs import MEANINGS, object_to_version, sign_version
 from reviewapp.domain.versions import latest_version
+from reviewapp.domain.withdrawals import withdraw
 from reviewapp.extensions import db
 from reviewapp.models import Article, AuditEvent, Version, VersionTransition
 from reviewapp.models.version import StateAssignedOutsideEngine
@@ -14,7 +15,7 @@ from reviewapp.rules.states import TRANSITIONS, Action, Role, State
 from tests.conftest import TEST_PASSWORD, next_version
 from tests.domain.test_workflow import C, section, version_in
 
-S, UR, AW, CR, RJ, AP, SU = (
+S, UR, AW, CR, RJ, AP, SU, WD = (
     State.SUBMITTED,
     State.UNDER_REVIEW,
     State.AWAITING_SIGNOFF,
@@ -22,6 +23,7 @@ S, UR, AW, CR, RJ, AP, SU = (
     State.REJECTED,
     State.APPROVED,
     State.SUPERSEDED,
+    State.WITHDRAWN,
 )
 CONFLICT, FORBIDDEN = TransitionNotAllowed, PermissionDenied
 
@@ -37,6 +39,13 @@ BY_A_PERSON = {
     (AW, Action.SIGN): (Role.BOARD, AW),
     (AP, Action.SIGN): (Role.BOARD, AP),
     (AW, Action.OBJECT): (Role.BOARD, CR),
+    # Published wording is withdrawn at once; nothing leaves Withdrawn.
+    (AP, Action.WITHDRAW): (Role.EDITOR, WD),
+    # Re-review: published wording stays Approved; an editor opens it or sends it for
+    # revision, and a board member's objection sends it for revision too.
+    (AP, Action.OPEN_RE_REVIEW): (Role.EDITOR, AP),
+    (AP, Action.SEND_FOR_REVISION): (Role.EDITOR, AP),
+    (AP, Action.OBJECT): (Role.BOARD, AP),
 }
 # Moves that follow from another one: the engine takes them, never a person's request.
 BY_THE_SYSTEM = {
@@ -44,6 +53,8 @@ BY_THE_SYSTEM = {
     (S, Action.SUPERSEDE): SU,
     (UR, Action.SUPERSEDE): SU,
     (AW, Action.SUPERSEDE): SU,
+    (AP, Action.REINSTATE): AP,
+    (AP, Action.RE_CERTIFY): AP,
 }
 ROLES = (Role.CONTRIBUTOR, Role.EDITOR, Role.BOARD, Role.ADMIN)
 
@@ -64,13 +75,15 @@ def ask(actor, version: Version, action: Action) -> Version:
         sign_version(actor, version, password=TEST_PASSWORD, meaning=MEANINGS[0])
     elif action is Action.OBJECT:
         object_to_version(actor, version, "Une objection motivée.")
+    elif action is Action.WITHDRAW:
+        withdraw(actor, version, reason="Une raison publique.")
     else:
         transition(actor, version, action, "Une raison.")
     return version
 
 
 @pytest.mark.parametrize("action", list(Action))
-@pytest.mark.parametrize("state", [S, UR, AW, CR, RJ, AP, SU])
+@pytest.mark.parametrize("state", [S, UR, AW, CR, RJ, AP, SU, WD])
 def test_engine_answers_every_state_action_and_role(
     make_article, make_user, contributor, editor, board_members, state, action
 ):
@@ -149,7 +162,7 @@ def test_a_new_submission_supersedes_only_pending_versions(
     assert (version.workflow_state is SU) is superseded
 
 
-@pytest.mark.parametrize("action", [Action.QUORUM, Action.SUPERSEDE])
+@pytest.mark.parametrize("action", [Action.QUORUM, Action.SUPERSEDE, Action.REINSTATE])
 def test_nobody_can_ask_for_a_system_move(make_article, make_user, contributor, editor, action):
     make_article()
     db.session.scalar(select(Article)).required_signoffs = 2

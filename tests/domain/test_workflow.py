@@ -14,9 +14,10 @@ from reviewapp.domain.errors import (
 )
 from reviewapp.domain.signoffs import MEANINGS, sign_version
 from reviewapp.domain.versions import latest_version, submit_version
+from reviewapp.domain.withdrawals import withdraw
 from reviewapp.extensions import db
 from reviewapp.models import AuditEvent, Section, Version
-from reviewapp.rules.states import REVIEW_ACTIONS, Action, Audience, Role, State
+from reviewapp.rules.states import REVIEW_ACTIONS, TRANSITIONS, Action, Audience, Role, State
 from tests.conftest import TEST_PASSWORD
 
 C = Audience.CLINICIAN
@@ -63,6 +64,12 @@ def version_in(state: State, contributor, editor, board=()) -> Version:
         for member in board:
             sign_version(member, version, password=TEST_PASSWORD, meaning=MEANINGS[0])
         assert version.workflow_state is AP
+    if state is State.WITHDRAWN:
+        transition(editor, version, Action.APPROVE)
+        for member in board:
+            sign_version(member, version, password=TEST_PASSWORD, meaning=MEANINGS[0])
+        withdraw(editor, version, reason="Retirée par prudence.")
+        assert version.workflow_state is State.WITHDRAWN
     db.session.commit()
     return version
 
@@ -130,7 +137,11 @@ def test_transition_table(
         assert version.workflow_state is expected
 
 
-@pytest.mark.parametrize("action", REVIEW_ACTIONS)
+# The moves on pending versions; re-review's, on published wording, are in
+# tests/blueprints/test_re_review.py.
+@pytest.mark.parametrize(
+    "action", [action for action in REVIEW_ACTIONS if (State.APPROVED, action) not in TRANSITIONS]
+)
 def test_nobody_acts_on_their_own_version(make_article, make_user, action):
     make_article()
     writer_editor = make_user(Role.CONTRIBUTOR, Role.EDITOR)

@@ -43,7 +43,7 @@ from reviewapp.rules.states import (
     Role,
     State,
 )
-from tests.conftest import TEST_PASSWORD, article_files
+from tests.conftest import TEST_PASSWORD, article_files, declare_no_interests
 
 ROLE_SETS = [
     (Role.CONTRIBUTOR,),
@@ -139,14 +139,17 @@ class Workflow(RuleBasedStateMachine):
         self.context = self.app.app_context()
         self.context.push()
         db.create_all()
+        # Editors and board members have declared no interests, as approving and signing need.
         self.users = [
-            create_user(
-                None,
-                email=f"u{index}@example.org",
-                name=f"User {index}",
-                roles=list(roles),
-                password=TEST_PASSWORD,
-                confirm_dual_review=True,
+            declare_no_interests(
+                create_user(
+                    None,
+                    email=f"u{index}@example.org",
+                    name=f"User {index}",
+                    roles=list(roles),
+                    password=TEST_PASSWORD,
+                    confirm_dual_review=True,
+                )
             )
             for index, roles in enumerate(ROLE_SETS)
         ]

@@ -22,6 +22,7 @@ from tests.conftest import (
     TEST_PASSWORD,
     approve_fully,
     article_files,
+    declare_no_interests,
     postgres_url,
     publish_parts,
     require,
@@ -114,20 +115,24 @@ def test_the_app_works_as_a_role_that_owns_nothing_and_cannot_unguard_the_trail(
             roles=[Role.CONTRIBUTOR],
             password=TEST_PASSWORD,
         )
-        editor = create_user(
-            None,
-            email="editor@example.org",
-            name="Editor",
-            roles=[Role.EDITOR],
-            password=TEST_PASSWORD,
-        )
-        board = [
+        editor = declare_no_interests(
             create_user(
                 None,
-                email=f"board{index}@example.org",
-                name=f"Board {index}",
-                roles=[Role.BOARD],
+                email="editor@example.org",
+                name="Editor",
+                roles=[Role.EDITOR],
                 password=TEST_PASSWORD,
+            )
+        )
+        board = [
+            declare_no_interests(
+                create_user(
+                    None,
+                    email=f"board{index}@example.org",
+                    name=f"Board {index}",
+                    roles=[Role.BOARD],
+                    password=TEST_PASSWORD,
+                )
             )
             for index in (1, 2)
         ]

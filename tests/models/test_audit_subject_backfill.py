@@ -23,6 +23,7 @@ from tests.conftest import (
     NO_POSTGRES,
     TEST_PASSWORD,
     article_files,
+    declare_no_interests,
     postgres_url,
     publish_parts,
     require,
@@ -33,13 +34,16 @@ BEFORE_SUBJECTS = "0014_notifications_and_outbox"
 
 
 def person(role: Role, name: str):
-    return create_user(
-        None,
-        email=f"{name.lower()}@example.org",
-        name=f"Dr {name}",
-        credentials="MD",
-        roles=[role],
-        password=TEST_PASSWORD,
+    """Create an account; an editor or board member has declared no interests."""
+    return declare_no_interests(
+        create_user(
+            None,
+            email=f"{name.lower()}@example.org",
+            name=f"Dr {name}",
+            credentials="MD",
+            roles=[role],
+            password=TEST_PASSWORD,
+        )
     )
 
 

@@ -9,7 +9,8 @@ from reviewapp.domain.accounts import reset_password, set_active, set_roles
 from reviewapp.domain.errors import DomainError
 from reviewapp.domain.users import create_user
 from reviewapp.extensions import db
-from reviewapp.models import ApiToken, User
+from reviewapp.models import User
+from reviewapp.readmodels.tokens import token_rows
 from reviewapp.rules.states import Role
 from reviewapp.web.access import get_or_404, roles_required
 from reviewapp.web.errors import show_refusal
@@ -57,15 +58,12 @@ def new_user():
 def _account_page(
     account: User, form: RolesForm, status: int = 200, temporary_password: str | None = None
 ):
-    tokens = db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == account.id).order_by(ApiToken.created_at)
-    ).all()
     page = render_template(
         "admin/user.html",
         account=account,
         form=form,
         confirm=ConfirmForm(),
-        tokens=tokens,
+        tokens=token_rows(account),
         own_account=account.id == current_user.id,
         temporary_password=temporary_password,
     )

@@ -20,10 +20,21 @@ from reviewapp.domain.comments import can_comment
 from reviewapp.domain.engine import allowed_actions
 from reviewapp.domain.signoffs import MEANINGS
 from reviewapp.extensions import db
-from reviewapp.models import Version
+from reviewapp.models import Section, Version
 from reviewapp.rules import limits
 from reviewapp.rules import parts as part_rules
+from reviewapp.rules.clock import utcnow
+from reviewapp.rules.declarations import (
+    DECLARATION_TEXT,
+    STATEMENT_TEXT,
+    InterestKind,
+    Standing,
+    StatementKind,
+    valid_until,
+)
 from reviewapp.rules.links import web_address_problem
+from reviewapp.rules.re_reviews import RE_REVIEW_MEANING
+from reviewapp.rules.specialties import CODES as SPECIALTY_CODES
 from reviewapp.rules.states import (
     REVIEW_ACTIONS,
     Action,
@@ -32,6 +43,7 @@ from reviewapp.rules.states import (
     PublicationPolicy,
     State,
 )
+from reviewapp.rules.withdrawals import Scope, WithdrawalKind
 from reviewapp.text.diffing import summary
 from reviewapp.text.markdown import CitationNumbering
 
@@ -195,7 +207,10 @@ class NewFrontMatterVersionSchema(NewPartVersionSchema):
     specialty = text(
         SPECIALTY,
         required=True,
-        metadata={"description": "The article's medical specialty, e.g. oncology; '' for none."},
+        metadata={
+            "description": "The article's medical specialties, codes of the site's list "
+            "separated by commas, e.g. 'oncology' or 'oncology, palliative-care'; '' for none."
+        },
     )
     authors = fields.List(
         fields.Nested(NewAuthorSchema),
@@ -337,7 +352,15 @@ class NewSignoffSchema(Input):
         required=True,
         metadata={"description": "The signer's password, entered again to sign."},
     )
-    meaning = text(limits.MEANING, validate.OneOf(MEANINGS), required=True)
+    meaning = text(
+        limits.MEANING,
+        validate.OneOf((*MEANINGS, RE_REVIEW_MEANING)),
+        required=True,
+        metadata={
+            "description": f"During a re-review (re_review_open), “{RE_REVIEW_MEANING}”; "
+            "otherwise what an approval's signature means."
+        },
+    )
 
 
 class NewObjectionSchema(Input):
@@ -604,6 +627,30 @@ class VersionSchema(Output):
         derive=is_overdue,
         metadata={"description": "True when it is still pending past its due date."},
     )
+    last_reviewed_at = Timestamp(
+        allow_none=True,
+        metadata={
+            "description": "When the board last certified it: its approval, or a re-review "
+            "without change that reached quorum."
+        },
+    )
+    re_review_open = DerivedBoolean(
+        derive=lambda version: version.re_review_opened_at is not None,
+        metadata={"description": "True while a re-review waits for the board's signatures."},
+    )
+    review_round = fields.Integer(
+        metadata={"description": "The signing round: 0 for the approval, N for re-review N."}
+    )
+    review_due_since = Timestamp(
+        allow_none=True,
+        metadata={"description": "Since when it was made review due before its date."},
+    )
+    review_due_reason = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Why: sent for revision (with the reason), or a cited source retracted."
+        },
+    )
     allowed_actions = DerivedList(
         fields.String(validate=validate.OneOf(ACTIONS)),
         derive=_caller_actions,
@@ -813,6 +860,92 @@ class AuditPageSchema(Output):
     )
 
 
+# Declarations of interests
+
+
+class NewDeclarationSchema(Input):
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf([kind.value for kind in InterestKind]),
+        metadata={"description": "'none', or the kind of interest declared."},
+    )
+    text = text(
+        DECLARATION_TEXT,
+        load_default="",
+        metadata={"description": "For an interest: with whom, what it is, since when."},
+    )
+    specialties = fields.List(
+        fields.String(validate=validate.OneOf(SPECIALTY_CODES)),
+        load_default=list,
+        validate=validate.Length(max=len(SPECIALTY_CODES)),
+        metadata={"description": "For an interest: the specialty codes it concerns; none else."},
+    )
+
+
+class DerivedTimestamp(Derived, Timestamp):
+    """A timestamp computed from the object."""
+
+
+class DeclarationSchema(Output):
+    id = id_field()
+    kind = fields.String(validate=validate.OneOf([kind.value for kind in InterestKind]))
+    text = fields.String()
+    specialties = DerivedList(
+        fields.String(validate=validate.OneOf(SPECIALTY_CODES)),
+        derive=lambda declaration: declaration.specialty_codes,
+    )
+    declared_at = Timestamp()
+    valid_until = DerivedTimestamp(
+        derive=lambda declaration: valid_until(declaration.declared_at),
+        metadata={"description": "Approving and signing need a declaration not past this."},
+    )
+
+
+class MyDeclarationSchema(Output):
+    required = fields.Boolean(
+        metadata={"description": "Whether your roles (editor, board) need a declaration."}
+    )
+    standing = fields.String(
+        validate=validate.OneOf([standing.value for standing in Standing]),
+        metadata={
+            "description": "'current'; 'due' within a month of expiring; 'expired' (over 12 "
+            "months old); 'missing'. Approving and signing need 'current' or 'due'."
+        },
+    )
+    valid_until = Timestamp(allow_none=True)
+    current = fields.Nested(DeclarationSchema, allow_none=True)
+    history = fields.List(
+        fields.Nested(DeclarationSchema),
+        metadata={"description": "Every declaration, newest (the one in force) first."},
+    )
+
+
+class NewInterestStatementSchema(Input):
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf([kind.value for kind in StatementKind]),
+        metadata={"description": "'recusal': you will not approve or sign the version."},
+    )
+    text = text(
+        STATEMENT_TEXT,
+        load_default="",
+        metadata={
+            "description": "Why the declared interest does not bear on the version: required "
+            "for a justification, which readers see next to your approval or signature."
+        },
+    )
+
+
+class InterestStatementSchema(Output):
+    id = id_field()
+    version_id = id_field()
+    person = fields.Nested(UserRefSchema, attribute="user")
+    kind = fields.String(validate=validate.OneOf([kind.value for kind in StatementKind]))
+    text = fields.String()
+    content_hash = fields.String(validate=HASH)
+    recorded_at = Timestamp()
+
+
 class DiffCountsSchema(Output):
     inserted_words = fields.Integer(validate=validate.Range(min=0))
     deleted_words = fields.Integer(validate=validate.Range(min=0))
@@ -843,3 +976,103 @@ class DiffSchema(Output):
     heading = fields.Nested(ChangesSchema)
     body = fields.Nested(ChangesSchema)
     summary = DerivedNested(DiffCountsSchema, derive=_total)
+
+
+# Withdrawal and retraction
+
+
+class NewWithdrawalSchema(Input):
+    reason = text(
+        limits.WITHDRAWAL_REASON,
+        required=True,
+        metadata={
+            "description": "Public: readers are shown it where the wording was, and in the "
+            "changelog. In the article's language."
+        },
+    )
+    scope = fields.String(
+        load_default=Scope.AUDIENCE.value,
+        validate=validate.OneOf([scope.value for scope in Scope]),
+        metadata={
+            "description": "'audience': this version's wording (default); 'both': the "
+            "section's published wording for both audiences; 'article': every published "
+            "wording of the article."
+        },
+    )
+    reinstate_previous = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Show the previous approved version again, saying why, instead of "
+            "the notice alone (refused, 409, when no wording has one)."
+        },
+    )
+
+    @post_load
+    def _as_scope(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return {**data, "scope": Scope(data["scope"])}
+
+
+class NewRetractionSchema(Input):
+    reason = text(
+        limits.WITHDRAWAL_REASON,
+        required=True,
+        metadata={"description": "Public: shown on the article's pages, in its language."},
+    )
+
+
+class NewCountersignatureSchema(Input):
+    password = text(
+        limits.PASSWORD,
+        required=True,
+        metadata={"description": "The board member's password, entered again to countersign."},
+    )
+
+
+class WithdrawnVersionSchema(Output):
+    version_id = id_field()
+    section = DerivedString(
+        derive=lambda row: db.session.get(Section, row.section_id).key,
+        metadata={"description": "The section's key."},
+    )
+    audience = fields.String(validate=validate.OneOf([a.value for a in Audience]))
+    number = fields.Integer(validate=validate.Range(min=1))
+    reinstated_version_id = id_field(
+        allow_none=True,
+        metadata={"description": "The older version shown again in its place, if any."},
+    )
+
+
+class CountersignatureSchema(Output):
+    printed_name = fields.String(attribute="countersigned_name")
+    role = fields.String(attribute="countersigned_role")
+    meaning = fields.String(attribute="countersign_meaning")
+    signed_at = Timestamp(attribute="countersigned_at")
+
+
+class WithdrawalSchema(Output):
+    """A withdrawal of published wording, or a retraction, and its countersignature."""
+
+    id = id_field()
+    kind = fields.String(validate=validate.OneOf([kind.value for kind in WithdrawalKind]))
+    scope = fields.String(validate=validate.OneOf([scope.value for scope in Scope]))
+    article = DerivedString(derive=lambda withdrawal: withdrawal.article.slug)
+    reason = fields.String()
+    reinstate_previous = fields.Boolean(attribute="reinstate")
+    withdrawn_by = fields.Nested(UserRefSchema)
+    printed_name = fields.String(metadata={"description": "As the notice prints it."})
+    role = fields.String()
+    withdrawn_at = Timestamp()
+    countersign_due_at = Timestamp()
+    countersign_overdue = DerivedBoolean(
+        derive=lambda withdrawal: withdrawal.is_overdue(utcnow()),
+        metadata={"description": "No board member countersigned it by its deadline."},
+    )
+    countersignature = DerivedNested(
+        CountersignatureSchema,
+        allow_none=True,
+        derive=lambda withdrawal: withdrawal if withdrawal.is_countersigned else None,
+    )
+    versions = fields.List(
+        fields.Nested(WithdrawnVersionSchema),
+        metadata={"description": "Each version taken down, by id."},
+    )

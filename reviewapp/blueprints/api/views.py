@@ -23,25 +23,33 @@ from reviewapp.blueprints.api.schemas import (
     DiffQuerySchema,
     DiffSchema,
     ErrorSchema,
+    InterestStatementSchema,
+    MyDeclarationSchema,
     NewAssignmentSchema,
     NewCommentSchema,
+    NewCountersignatureSchema,
+    NewDeclarationSchema,
     NewFrontMatterVersionSchema,
+    NewInterestStatementSchema,
     NewObjectionSchema,
     NewOutlineVersionSchema,
     NewReferenceVersionSchema,
+    NewRetractionSchema,
     NewSettingsVersionSchema,
     NewSignoffSchema,
     NewSiteTextVersionSchema,
     NewTransitionSchema,
     NewVersionSchema,
+    NewWithdrawalSchema,
     PendingListSchema,
     SignoffListSchema,
     SignoffSchema,
     VersionDetailSchema,
     VersionListSchema,
+    WithdrawalSchema,
     part_values,
 )
-from reviewapp.domain import assignments, engine
+from reviewapp.domain import assignments, declarations, engine, re_reviews, withdrawals
 from reviewapp.domain.comments import add_comment, resolve_comment
 from reviewapp.domain.errors import StaleVersion, ValidationError
 from reviewapp.domain.part_chains import (
@@ -56,7 +64,16 @@ from reviewapp.domain.parts import new_reference, submit_part
 from reviewapp.domain.signoffs import object_to_version, sign_version
 from reviewapp.domain.versions import submit_version
 from reviewapp.extensions import db
-from reviewapp.models import Article, AuditEvent, Comment, Reference, Section, User, Version
+from reviewapp.models import (
+    Article,
+    AuditEvent,
+    Comment,
+    Reference,
+    Section,
+    User,
+    Version,
+    Withdrawal,
+)
 from reviewapp.rules import parts as part_rules
 from reviewapp.rules.limits import MAX_ID
 from reviewapp.rules.states import Audience, Role
@@ -102,7 +119,9 @@ SITE_TEXT = "/site-texts/<key>/versions"
 ERRORS = {
     400: "The body is not a JSON object, or the request cannot be answered as asked.",
     401: "No valid bearer token: missing, unknown, revoked, or its account is deactivated.",
-    403: "The account's roles do not allow this, or it is the version's own author.",
+    403: "The account's roles do not allow this, it is the version's own author, or the "
+    "declaration of interests refuses it (none under 12 months old, a recusal, or a declared "
+    "interest in the article's specialty with no justification recorded).",
     404: "No such article, section, audience, reference, site text, version or comment.",
     409: "The workflow forbids this now (state, unresolved comments) or the base is stale.",
     422: "A field is refused (type, length, unknown field, or a rule of the content); "
@@ -485,12 +504,32 @@ def diff(query: dict[str, Any], version_id: int):
 @refuses(400, 403, 404, 409, 422)
 @bp.response(200, VersionDetailSchema, description="The version in its new state.")
 def transition(fields: dict[str, Any], version_id: int):
-    """Take one review step: start review, request changes, reject or approve."""
+    """Take one review step: start review, request changes, reject or approve; on published
+    wording, open a re-review or send it for revision (with a comment)."""
     moved = engine.transition(
         g.actor, _version_or_404(version_id), fields["action"], fields["comment"]
     )
     db.session.commit()
     return moved
+
+
+@bp.route(f"/versions/{VERSION_ID}/re-review", methods=["POST"])
+@bp.doc(operationId="openReReview")
+@refuses(403, 404, 409)
+@bp.response(200, VersionDetailSchema, description="The version, with its re-review open.")
+def re_review(version_id: int):
+    """Open a re-review of published wording: the board re-certifies it unchanged.
+
+    The version stays Approved and published. Board members then sign its same content hash
+    through `POST /versions/{id}/signoffs` with the meaning "Re-reviewed, no change"; at the
+    article's quorum its last-reviewed date moves and no new version is made. Instead an
+    editor sends it for revision (`POST /versions/{id}/transitions`, action
+    `send_for_revision`, with a comment) or a board member does (`POST
+    /versions/{id}/objections`): it stays published, review due with that reason.
+    """
+    opened = re_reviews.open_re_review(g.actor, _version_or_404(version_id))
+    db.session.commit()
+    return opened
 
 
 @bp.route(f"/versions/{VERSION_ID}/claim", methods=["POST"])
@@ -593,7 +632,9 @@ def sign(fields: dict[str, Any], version_id: int):
 @refuses(400, 403, 404, 409, 422)
 @bp.response(200, VersionDetailSchema, description="The version, now Changes requested.")
 def objection(fields: dict[str, Any], version_id: int):
-    """Object to a version awaiting sign-off, with a reason; it goes back for changes."""
+    """Object to a version awaiting sign-off, with a reason; it goes back for changes. On
+    published wording (a re-review open or not), send it for revision: it stays published,
+    review due with the reason."""
     found = _version_or_404(version_id)
     object_to_version(g.actor, found, fields["reason"])
     db.session.commit()
@@ -615,3 +656,122 @@ def audit(query: dict[str, int]):
     ).all()
     page = events[:limit]
     return {"events": page, "next_after": page[-1].id if len(events) > limit else None}
+
+
+def _my_declaration(person: User) -> dict[str, Any]:
+    standing = declarations.standing_of(person)
+    return {
+        "required": standing.required,
+        "standing": standing.standing.value,
+        "valid_until": standing.valid_until,
+        "current": standing.declaration,
+        "history": declarations.history(person),
+    }
+
+
+@bp.route("/me/declaration")
+@bp.doc(operationId="getMyDeclaration")
+@refuses()
+@bp.response(200, MyDeclarationSchema, description="Your declaration and where it stands.")
+def my_declaration():
+    """Show the caller's declaration of interests in force, whether it allows approving and
+    signing, and every declaration before it."""
+    return _my_declaration(g.actor)
+
+
+@bp.route("/me/declaration", methods=["PUT"])
+@bp.doc(operationId="declareInterests")
+@bp.arguments(NewDeclarationSchema)
+@refuses(400, 403, 422)
+@bp.response(200, MyDeclarationSchema, description="The new declaration, now in force.")
+def declare(fields: dict[str, Any]):
+    """Declare one's interests anew (editors and board members): the declaration supersedes
+    the one in force, which is kept, and is valid for 12 months."""
+    declarations.declare(
+        g.actor,
+        g.actor,
+        kind=fields["kind"],
+        text=fields["text"],
+        specialty_codes=fields["specialties"],
+    )
+    db.session.commit()
+    return _my_declaration(g.actor)
+
+
+@bp.route(f"/versions/{VERSION_ID}/interest-statement", methods=["POST"])
+@bp.doc(operationId="recordInterestStatement")
+@bp.arguments(NewInterestStatementSchema)
+@refuses(400, 403, 404, 409, 422)
+@bp.response(200, InterestStatementSchema, description="The recusal or justification.")
+def interest_statement(fields: dict[str, Any], version_id: int):
+    """Recuse oneself from a version, or justify approving or signing it despite a declared
+    interest in its article's specialty; one statement per person and version."""
+    found = _version_or_404(version_id)
+    statement = declarations.record_statement(
+        g.actor, found, kind=fields["kind"], text=fields["text"]
+    )
+    db.session.commit()
+    return statement
+
+
+@bp.route(f"/versions/{VERSION_ID}/withdrawal", methods=["POST"])
+@bp.doc(operationId="withdrawVersion")
+@bp.arguments(NewWithdrawalSchema)
+@refuses(400, 403, 404, 409, 422)
+@bp.response(
+    201,
+    WithdrawalSchema,
+    description="The withdrawal: readers see its reason in the wording's place from now on.",
+    headers=location("The withdrawal."),
+)
+def withdrawal(fields: dict[str, Any], version_id: int):
+    """Withdraw published wording now, with a public reason (medical editors)."""
+    taken = withdrawals.withdraw(
+        g.actor,
+        _version_or_404(version_id),
+        reason=fields["reason"],
+        scope=fields["scope"],
+        reinstate=fields["reinstate_previous"],
+    )
+    db.session.commit()
+    return taken, {"Location": url_for("api.get_withdrawal", withdrawal_id=taken.id)}
+
+
+@bp.route("/articles/<slug>/retraction", methods=["POST"])
+@bp.doc(operationId="retractArticle")
+@bp.arguments(NewRetractionSchema)
+@refuses(400, 403, 404, 409, 422)
+@bp.response(
+    201,
+    WithdrawalSchema,
+    description="The retraction: the article's pages show its notice and no content.",
+    headers=location("The retraction."),
+)
+def retraction(fields: dict[str, Any], slug: str):
+    """Retract an article, with a public reason (medical editors); its records stay."""
+    retracted = withdrawals.retract(g.actor, _article_or_404(slug), reason=fields["reason"])
+    db.session.commit()
+    return retracted, {"Location": url_for("api.get_withdrawal", withdrawal_id=retracted.id)}
+
+
+@bp.route("/withdrawals/<int:withdrawal_id>")
+@bp.doc(operationId="getWithdrawal")
+@refuses(404)
+@bp.response(200, WithdrawalSchema, description="The withdrawal or retraction.")
+def get_withdrawal(withdrawal_id: int):
+    """Show a withdrawal or retraction, what it took down and its countersignature."""
+    return get_or_404(Withdrawal, withdrawal_id, "withdrawal")
+
+
+@bp.route("/withdrawals/<int:withdrawal_id>/countersignature", methods=["POST"])
+@bp.doc(operationId="countersignWithdrawal")
+@bp.arguments(NewCountersignatureSchema)
+@refuses(400, 403, 404, 409, 422, 429)
+@bp.response(200, WithdrawalSchema, description="The withdrawal, countersigned.")
+def countersignature(fields: dict[str, Any], withdrawal_id: int):
+    """Countersign a withdrawal or retraction with the password entered again (board
+    members other than the one who withdrew)."""
+    found = get_or_404(Withdrawal, withdrawal_id, "withdrawal")
+    signed = withdrawals.countersign(g.actor, found, password=fields["password"])
+    db.session.commit()
+    return signed

@@ -1,13 +1,24 @@
 """Sign-in, change-password and API token forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from reviewapp.domain.tokens import TOKEN_LIFETIMES_DAYS
 from reviewapp.domain.users import MIN_PASSWORD_LENGTH
-from reviewapp.rules import limits
+from reviewapp.rules import declarations, limits
+from reviewapp.rules.specialties import SPECIALTIES
 
 
 class SignInForm(FlaskForm):
@@ -60,7 +71,45 @@ class TokenForm(FlaskForm):
         default=90,
         validate_choice=True,
     )
+    # Which blank form this is: a reload that sends the same one again issues no second token.
+    request_id = HiddenField()
 
 
 class ConfirmForm(FlaskForm):
     """A button that changes something: only its CSRF token is checked."""
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several choices, each a checkbox."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class DeclarationForm(FlaskForm):
+    """A new declaration of interests: what kind, its description, the specialties concerned."""
+
+    kind = RadioField(
+        "What you declare",
+        choices=[
+            SelectChoice(declarations.InterestKind.NONE.value, "I have no interests to declare"),
+            SelectChoice(
+                declarations.InterestKind.FINANCIAL.value,
+                "A financial interest: fees, grants, shares, paid travel, employment",
+            ),
+            SelectChoice(
+                declarations.InterestKind.NON_FINANCIAL.value,
+                "A non-financial interest: a role in a guideline group, a trial, a society or "
+                "a patient group, a personal relationship",
+            ),
+        ],
+        validators=[InputRequired("Choose what you declare.")],
+    )
+    text = TextAreaField(
+        "Describe your interests",
+        validators=[Length(max=declarations.DECLARATION_TEXT)],
+    )
+    specialties = CheckboxesField(
+        "Specialties the interest concerns",
+        choices=[SelectChoice(code, specialty.en) for code, specialty in SPECIALTIES.items()],
+    )

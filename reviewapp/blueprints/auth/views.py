@@ -1,24 +1,27 @@
 """Sign in and out, and one's own account: password and API tokens."""
 
-from dataclasses import dataclass
+import secrets
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from reviewapp.blueprints.auth.forms import (
     ChangePasswordForm,
     ConfirmForm,
+    DeclarationForm,
     SignInForm,
     TokenForm,
 )
+from reviewapp.domain import declarations
 from reviewapp.domain.accounts import authenticate, change_password, record_sign_out
 from reviewapp.domain.errors import DomainError, TooManyAttempts
-from reviewapp.domain.tokens import issue_token, revoke_token, tokens_of
+from reviewapp.domain.tokens import issue_token, revoke_token
 from reviewapp.domain.users import MIN_PASSWORD_LENGTH
 from reviewapp.extensions import db
 from reviewapp.models import ApiToken, User
-from reviewapp.rules.clock import utcnow
+from reviewapp.readmodels.tokens import token_rows
+from reviewapp.rules.specialties import SPECIALTIES
 from reviewapp.rules.states import Role
 from reviewapp.web.access import get_or_404
 from reviewapp.web.errors import audit_refusal, retry_headers, show_refusal
@@ -119,36 +122,26 @@ def change_password_page():
     return page, status
 
 
-@dataclass(frozen=True)
-class TokenRow:
-    """One API token as the account page lists it."""
-
-    token: ApiToken
-    status: str
-    can_revoke: bool
-
-
-def _token_rows(account: User) -> list[TokenRow]:
-    now = utcnow()
-    rows = []
-    for token in tokens_of(account):
-        if token.is_revoked:
-            rows.append(TokenRow(token, "Revoked", can_revoke=False))
-        elif token.is_expired(now):
-            rows.append(TokenRow(token, "Expired", can_revoke=False))
-        else:
-            rows.append(TokenRow(token, "Active", can_revoke=True))
-    return rows
+# The session's key for the request id of the token form it was last shown.
+TOKEN_REQUEST = "token_request"  # noqa: S105 - a session key, not a secret
+ALREADY_ISSUED = (
+    "This form was already sent, and its token issued: its secret was shown once, on that "
+    "page. Nothing new was issued. If you did not copy it, revoke it below and issue another."
+)
 
 
 def _account_page(account: User, form: TokenForm, *, status: int = 200, issued=None):
+    if not form.request_id.data:
+        # A blank form: the one the next token will be issued from, once.
+        form.request_id.data = session[TOKEN_REQUEST] = secrets.token_urlsafe(16)
     page = render_template(
         "auth/account.html",
         account=account,
-        tokens=_token_rows(account),
+        tokens=token_rows(account),
         form=form,
         confirm=ConfirmForm(),
         issued=issued,
+        declaration=declarations.standing_of(account),
     )
     return page, status
 
@@ -168,6 +161,10 @@ def issue_api_token():
     form = TokenForm()
     if not form.validate():
         return _account_page(account_row, form, status=422)
+    if not form.request_id.data or form.request_id.data != session.get(TOKEN_REQUEST):
+        blank = TokenForm(formdata=None)
+        blank.form_errors.append(ALREADY_ISSUED)
+        return _account_page(account_row, blank, status=409)
     try:
         token, secret = issue_token(
             account_row, account_row, form.name.data or "", form.expires_in_days.data
@@ -176,6 +173,7 @@ def issue_api_token():
         show_refusal(error, form)
         return _account_page(account_row, form, status=error.status)
     db.session.commit()
+    session.pop(TOKEN_REQUEST, None)
     # Shown in this page only: not flashed (the session cookie would carry it), never cached.
     # A blank form below: the one just sent is done with.
     page, status = _account_page(account_row, TokenForm(formdata=None), issued=(token, secret))
@@ -201,3 +199,51 @@ def revoke_api_token(token_id: int):
     db.session.commit()
     flash(f"Token “{token.name or token.prefix}” revoked: it no longer opens the API.", "info")
     return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/declaration", methods=["GET", "POST"], endpoint="declaration")
+@login_required
+def declaration_page():
+    """Show one's declaration of interests in force and those before it, and make a new one."""
+    account = db.session.get(User, current_user.id)
+    current = declarations.current_declaration(account)
+    # A new declaration starts from the one in force: declaring again unchanged is one click.
+    start = (
+        {"kind": current.kind, "text": current.text, "specialties": current.specialty_codes}
+        if current is not None
+        else None
+    )
+    form = DeclarationForm(data=start)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            declarations.declare(
+                account,
+                account,
+                kind=form.kind.data,
+                text=form.text.data or "",
+                specialty_codes=form.specialties.data or [],
+            )
+        except DomainError as error:
+            show_refusal(error, form)
+            status = error.status
+        else:
+            db.session.commit()
+            until = declarations.standing_of(account).valid_until
+            flash(
+                f"Your declaration of interests is recorded: it is in force until "
+                f"{until:%Y-%m-%d}, and public next to your approvals and signatures.",
+                "info",
+            )
+            return redirect(url_for("auth.declaration"))
+    elif form.is_submitted():
+        status = 422 if form.csrf_token.data else 400
+    page = render_template(
+        "auth/declaration.html",
+        account=account,
+        form=form,
+        standing=declarations.standing_of(account),
+        history=declarations.history(account),
+        labels=SPECIALTIES,
+    )
+    return page, status

@@ -5,15 +5,17 @@ from wtforms import (
     DateTimeLocalField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from reviewapp.domain.signoffs import MEANINGS
 from reviewapp.rules import audit_actions, limits
+from reviewapp.rules.declarations import STATEMENT_TEXT, StatementKind
 
 
 class SignForm(FlaskForm):
@@ -31,6 +33,30 @@ class ObjectForm(FlaskForm):
     reason = TextAreaField(
         "Reason for the objection",
         validators=[DataRequired(), Length(max=limits.OBJECTION_REASON)],
+    )
+
+
+class InterestStatementForm(FlaskForm):
+    """A recusal from a version, or the justification of acting on it despite an interest;
+    the board's sign-off page and the editor's review screen both send it."""
+
+    kind = RadioField(
+        "Your declared interest and this version",
+        choices=[
+            SelectChoice(
+                StatementKind.JUSTIFICATION.value,
+                "Justify: the interest does not bear on this version (readers are told why)",
+            ),
+            SelectChoice(
+                StatementKind.RECUSAL.value,
+                "Recuse yourself: you will neither approve nor sign this version",
+            ),
+        ],
+        validators=[InputRequired("Choose to justify or to recuse yourself.")],
+    )
+    text = TextAreaField(
+        "Why (required to justify; shown to readers next to your approval or signature)",
+        validators=[Length(max=STATEMENT_TEXT)],
     )
 
 

@@ -8,13 +8,19 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from sqlalchemy import select
 
-from reviewapp.blueprints.board.forms import AuditFilterForm, ObjectForm, SignForm
+from reviewapp.blueprints.board.forms import (
+    AuditFilterForm,
+    InterestStatementForm,
+    ObjectForm,
+    SignForm,
+)
 from reviewapp.cli.audit import EXPORT_FIELDS
-from reviewapp.domain import part_chains, signatures
+from reviewapp.domain import declarations, part_chains, signatures
 from reviewapp.domain.errors import DomainError
 from reviewapp.domain.part_chains import Part
 from reviewapp.domain.signoffs import (
     can_object,
+    meanings_for,
     object_to_version,
     sign_version,
     why_cannot_sign,
@@ -29,13 +35,15 @@ from reviewapp.readmodels.audit_trail import (
     event_views,
 )
 from reviewapp.readmodels.history import chain_timeline, timeline
+from reviewapp.readmodels.re_reviews import open_re_reviews, re_review_view
 from reviewapp.readmodels.review_queue import article_parts, site_text_parts
 from reviewapp.readmodels.signed_record import signed_record
 from reviewapp.readmodels.signoff_page import board_home, conversation, reference_changes
 from reviewapp.rules import limits
 from reviewapp.rules import parts as part_rules
 from reviewapp.rules.clock import utcnow
-from reviewapp.rules.states import Audience, Kind, Role
+from reviewapp.rules.declarations import StatementKind
+from reviewapp.rules.states import Action, Audience, Kind, Role, State
 from reviewapp.text.diffing import TextDiff, compare
 from reviewapp.text.markdown import CitationNumbering
 from reviewapp.text.spreadsheet import SafeDictWriter
@@ -64,11 +72,14 @@ def home():
         error_out=False,
     )
     waiting = board_home(current_user)
+    re_reviews, re_review_total = open_re_reviews()
     # The header's "awaiting your signature" is this page's first list, counted once.
     counted_awaiting_signature(waiting.needs_you.total)
     return render_template(
         "board/home.html",
         waiting=waiting,
+        re_reviews=re_reviews,
+        re_review_total=re_review_total,
         articles=articles,
         site_texts=[status for status in site_text_parts() if status.newest is not None],
         wide=True,
@@ -106,7 +117,11 @@ def _against(version: Version, versions: dict[int, Version], published_id: int |
 
 
 def _version_page(
-    version: Version, sign_form: SignForm, object_form: ObjectForm, status: int = 200
+    version: Version,
+    sign_form: SignForm,
+    object_form: ObjectForm,
+    status: int = 200,
+    interest_form: InterestStatementForm | None = None,
 ):
     entries = chain_timeline(version.chain)
     entry = next(e for e in entries if e.version.id == version.id)
@@ -147,12 +162,32 @@ def _version_page(
             why_not_sign=why_not_sign,
             can_sign=why_not_sign is None,
             can_object=can_object(current_user, version),
+            re_review=re_review_view(version),
             sign_form=sign_form,
             object_form=object_form,
+            interest=declarations.interest_for(current_user, version, Action.SIGN),
+            interest_form=interest_form or InterestStatementForm(formdata=None),
+            interest_url=url_for("board.interest", version_id=version.id),
+            interest_step="sign",
+            statements={
+                statement.user_id: statement
+                for statement in declarations.statements_on([version.id])[version.id]
+            },
             wide=True,
         ),
         status,
     )
+
+
+def _sign_form(version: Version) -> SignForm:
+    """Return the sign-off form offering what a signature on `version` may mean now: during
+    a re-review, "Re-reviewed, no change" alone, preset."""
+    form = SignForm()
+    meanings = meanings_for(version)
+    form.meaning.choices = [(meaning, meaning) for meaning in meanings]
+    if len(meanings) == 1 and not form.meaning.data:
+        form.meaning.data = meanings[0]
+    return form
 
 
 def _changes(old: Version, new: Version) -> TextDiff:
@@ -171,7 +206,7 @@ def _diff_mode() -> str:
 def version(version_id: int):
     """Show one version with its approvals and signatures, and the sign-off form."""
     found = get_or_404(Version, version_id, "version")
-    return _version_page(found, SignForm(), ObjectForm())
+    return _version_page(found, _sign_form(found), ObjectForm())
 
 
 @bp.get("/versions/<int:version_id>/record.pdf")
@@ -197,7 +232,7 @@ def signed_record_pdf(version_id: int):
 def sign(version_id: int):
     """Sign a version with a re-entered password."""
     found = get_or_404(Version, version_id, "version")
-    form = SignForm()
+    form = _sign_form(found)
     if not form.validate_on_submit():
         return _version_page(found, form, ObjectForm(), 400 if not form.csrf_token.data else 422)
     try:
@@ -211,6 +246,35 @@ def sign(version_id: int):
     return redirect(url_for("board.version", version_id=version_id))
 
 
+@bp.post("/versions/<int:version_id>/interest")
+@roles_required(Role.BOARD)
+def interest(version_id: int):
+    """Record one's recusal from a version, or why a declared interest does not bear on it."""
+    found = get_or_404(Version, version_id, "version")
+    form = InterestStatementForm()
+    if not form.validate_on_submit():
+        status = 400 if not form.csrf_token.data else 422
+        return _version_page(found, SignForm(), ObjectForm(), status, interest_form=form)
+    try:
+        recorded = declarations.record_statement(
+            current_user, found, kind=form.kind.data, text=form.text.data or ""
+        )
+    except DomainError as error:
+        show_refusal(error, form)
+        found = db.session.get(Version, version_id)
+        return _version_page(found, SignForm(), ObjectForm(), error.status, interest_form=form)
+    db.session.commit()
+    flash(_STATEMENT_DONE[recorded.kind_enum].format(number=found.number), "info")
+    return redirect(url_for("board.version", version_id=version_id, _anchor="interest"))
+
+
+_STATEMENT_DONE = {
+    StatementKind.RECUSAL: "Recusal recorded: you will neither approve nor sign version {number}.",
+    StatementKind.JUSTIFICATION: "Justification recorded for version {number}: it is shown "
+    "next to your signature.",
+}
+
+
 @bp.post("/versions/<int:version_id>/object")
 @roles_required(Role.BOARD)
 def object_(version_id: int):
@@ -218,14 +282,24 @@ def object_(version_id: int):
     found = get_or_404(Version, version_id, "version")
     form = ObjectForm()
     if not form.validate_on_submit():
-        return _version_page(found, SignForm(), form, 400 if not form.csrf_token.data else 422)
+        return _version_page(
+            found, _sign_form(found), form, 400 if not form.csrf_token.data else 422
+        )
     try:
         object_to_version(current_user, found, form.reason.data)
     except DomainError as error:
         show_refusal(error, form)
-        return _version_page(db.session.get(Version, version_id), SignForm(), form, error.status)
+        again = db.session.get(Version, version_id)
+        return _version_page(again, _sign_form(again), form, error.status)
     db.session.commit()
-    flash(f"Objection recorded: version {found.number} goes back for changes.", "info")
+    if found.workflow_state is State.APPROVED:
+        flash(
+            f"Version {found.number} sent for revision: it stays published, review due; its "
+            "author and the editors are told.",
+            "info",
+        )
+    else:
+        flash(f"Objection recorded: version {found.number} goes back for changes.", "info")
     return redirect(url_for("board.version", version_id=version_id))
 
 

@@ -2,12 +2,13 @@
 
 from dataclasses import dataclass, field
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from reviewapp.blueprints.board.forms import InterestStatementForm
 from reviewapp.blueprints.editor import assignment
 from reviewapp.blueprints.editor.forms import (
     ActionForm,
@@ -16,12 +17,14 @@ from reviewapp.blueprints.editor.forms import (
     EditForm,
     ReviewForm,
 )
+from reviewapp.domain import declarations
 from reviewapp.domain.comments import can_comment, can_resolve
 from reviewapp.domain.engine import allowed_actions, unresolved_comments
 from reviewapp.domain.errors import DomainError, StaleVersion
 from reviewapp.domain.versions import can_submit, latest_version
 from reviewapp.extensions import db
 from reviewapp.models import Article, Comment, Reference, Section, Version, VersionTransition
+from reviewapp.readmodels.re_reviews import re_review_view
 from reviewapp.readmodels.review_queue import staleness
 from reviewapp.rules.states import (
     PENDING_STATES,
@@ -41,6 +44,8 @@ BUTTON_LABELS = {
     Action.REQUEST_CHANGES: "Request changes",
     Action.REJECT: "Reject",
     Action.APPROVE: "Approve",
+    Action.OPEN_RE_REVIEW: "Open re-review",
+    Action.SEND_FOR_REVISION: "Send for revision",
 }
 DIFF_MODES = ("inline", "side")
 
@@ -367,6 +372,7 @@ def review_context(
     *,
     action_form: ActionForm | None = None,
     comment_form: CommentForm | None = None,
+    interest_form: InterestStatementForm | None = None,
 ) -> dict:
     """Gather what the review screen of any kind of version shows about its review."""
     steps = db.session.scalars(
@@ -413,6 +419,17 @@ def review_context(
         or bool(review_form.errors),
         "confirm": ConfirmForm(),
         "assignment": assignment.panel(version),
+        "re_review": re_review_view(version),
+        # Approving needs a current declaration of interests, and a recusal or justification
+        # where it names the article's specialty: the engine's reason, said before trying.
+        "approve_refusal": declarations.why_not_declared(current_user, version, Action.APPROVE)
+        if current_user.has_role(Role.EDITOR)
+        and transition_for(version.workflow_state, Action.APPROVE) is not None
+        else None,
+        "interest": declarations.interest_for(current_user, version, Action.APPROVE),
+        "interest_form": interest_form or InterestStatementForm(formdata=None),
+        "interest_url": url_for("editor.interest", version_id=version.id),
+        "interest_step": "approve",
         "wide": True,
     }
 
@@ -422,6 +439,7 @@ def review_page(
     *,
     action_form: ActionForm | None = None,
     comment_form: CommentForm | None = None,
+    interest_form: InterestStatementForm | None = None,
     status: int = 200,
 ):
     """Render the review screen of one wording version."""
@@ -457,7 +475,9 @@ def review_page(
                 moved_to.body,
             )
 
-    context = review_context(version, action_form=action_form, comment_form=comment_form)
+    context = review_context(
+        version, action_form=action_form, comment_form=comment_form, interest_form=interest_form
+    )
     return (
         render_template(
             "editor/version.html",

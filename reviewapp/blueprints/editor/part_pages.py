@@ -205,7 +205,9 @@ def _back(proposal: Proposal) -> tuple[str, str]:
     return url_for("editor.overview", slug=proposal.article.slug), proposal.article.title
 
 
-def part_review_page(version: Version, *, action_form=None, comment_form=None, status=200):
+def part_review_page(
+    version: Version, *, action_form=None, comment_form=None, interest_form=None, status=200
+):
     """Render the review screen of a version of any part besides wording."""
     part = part_chains.part_of(version)
     published_id = part.published_id()
@@ -215,7 +217,9 @@ def part_review_page(version: Version, *, action_form=None, comment_form=None, s
         if version.kind_enum is Kind.REFERENCE
         else []
     )
-    context = review_context(version, action_form=action_form, comment_form=comment_form)
+    context = review_context(
+        version, action_form=action_form, comment_form=comment_form, interest_form=interest_form
+    )
     return (
         render_template(
             "editor/part_version.html",

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
+from reviewapp.blueprints.board.forms import InterestStatementForm
 from reviewapp.blueprints.editor import pages, part_pages
 from reviewapp.blueprints.editor.assignment import AssignForm, HoldForm
 from reviewapp.blueprints.editor.forms import ActionForm, CommentForm, EditForm
@@ -23,6 +24,7 @@ from reviewapp.blueprints.editor.part_forms import (
 from reviewapp.blueprints.editor.queue_filters import QueueFilterForm, page_number, page_url
 from reviewapp.domain import assignments, part_chains
 from reviewapp.domain.comments import add_comment, resolve_comment
+from reviewapp.domain.declarations import record_statement
 from reviewapp.domain.engine import transition
 from reviewapp.domain.errors import DomainError
 from reviewapp.domain.parts import can_propose, new_reference, submit_part
@@ -56,6 +58,10 @@ DONE_MESSAGES = {
     Action.REQUEST_CHANGES: "Changes requested on version {number}; the author has your comment.",
     Action.REJECT: "Version {number} rejected.",
     Action.APPROVE: "Version {number} approved: it is now {state}.",
+    Action.OPEN_RE_REVIEW: "Re-review of version {number} opened: the board is asked to "
+    "re-certify it unchanged.",
+    Action.SEND_FOR_REVISION: "Version {number} sent for revision: it stays published, review "
+    "due, and its author and the editors are told.",
 }
 
 
@@ -217,6 +223,34 @@ def act(version_id: int):
         DONE_MESSAGES[action].format(number=moved.number, state=moved.workflow_state.label), "info"
     )
     return redirect(url_for("editor.version", version_id=version_id))
+
+
+@bp.post("/versions/<int:version_id>/interest")
+@roles_required(*READERS)
+def interest(version_id: int):
+    """Record one's recusal from a version, or why a declared interest does not bear on it."""
+    found = get_or_404(Version, version_id, "version")
+    form = InterestStatementForm()
+    if not form.validate_on_submit():
+        status = 400 if not form.csrf_token.data else 422
+        return _review_page(found, interest_form=form, status=status)
+    try:
+        recorded = record_statement(
+            current_user, found, kind=form.kind.data, text=form.text.data or ""
+        )
+    except DomainError as error:
+        show_refusal(error, form)
+        found = db.session.get(Version, version_id)
+        return _review_page(found, interest_form=form, status=error.status)
+    db.session.commit()
+    flash(
+        f"Recusal recorded: you will neither approve nor sign version {found.number}."
+        if recorded.is_recusal
+        else f"Justification recorded for version {found.number}: it is shown next to your "
+        "approval.",
+        "info",
+    )
+    return redirect(url_for("editor.version", version_id=version_id, _anchor="interest"))
 
 
 # The domain names the comment's text "body" (as the API does); the page's box is "comment".

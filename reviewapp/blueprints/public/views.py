@@ -30,12 +30,15 @@ from werkzeug.http import http_date, quote_etag
 from reviewapp.domain import integrity
 from reviewapp.extensions import db
 from reviewapp.models import Article
+from reviewapp.readmodels.catalogue import public_articles
 from reviewapp.readmodels.changelog import changelog_rows
 from reviewapp.readmodels.publication import ArticlePage, PageState, assemble_page, page_state
+from reviewapp.readmodels.re_reviews import re_reviewed_rows, with_re_reviews
 from reviewapp.readmodels.site_texts import site_text
 from reviewapp.readmodels.verification import verification
+from reviewapp.readmodels.withdrawn_wording import withdrawal_log
 from reviewapp.rules.clock import utcnow
-from reviewapp.rules.states import Audience, PublicationPolicy, Role
+from reviewapp.rules.states import Audience, Role
 from reviewapp.text import markdown
 from reviewapp.web.page_cache import page_cache
 from reviewapp.web.templating import speak
@@ -156,6 +159,8 @@ def _validators(key: tuple, changed_at: datetime, max_age: int) -> Validators:
 
 def _json_ld(page: ArticlePage) -> Markup:
     article = page.article
+    if page.retraction is not None:
+        return _as_script(_retracted_json_ld(page))
     data = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
@@ -191,8 +196,34 @@ def _json_ld(page: ArticlePage) -> Markup:
             {"@type": "Person", "name": name}
             for name in dict.fromkeys(r.name for r in [*page.reviewers, *page.board])
         ]
-        if page.last_updated:
-            data["lastReviewed"] = page.last_updated.date().isoformat()
+        # A re-review without change is a review: it moves lastReviewed, not the wording.
+        if last := page.last_reviewed or page.last_updated:
+            data["lastReviewed"] = last.date().isoformat()
+    return _as_script(data)
+
+
+def _retracted_json_ld(page: ArticlePage) -> dict:
+    """Describe a retracted article: its address stays for citations, marked retracted."""
+    article, retraction = page.article, page.retraction
+    return {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "name": article.title,
+        "inLanguage": article.language,
+        "url": url_for(
+            "public.article", slug=article.slug, audience=page.audience.value, _external=True
+        ),
+        "creativeWorkStatus": "Retracted",
+        "correction": {
+            "@type": "CorrectionComment",
+            "text": retraction.reason,
+            "datePublished": retraction.retracted_at.date().isoformat(),
+            "author": {"@type": "Person", "name": retraction.printed_name},
+        },
+    }
+
+
+def _as_script(data: dict) -> Markup:
     # "</" inside a script element would end it early; JSON allows the escaped form.
     text = json.dumps(data, ensure_ascii=False, indent=1).replace("</", "<\\/")
     return Markup(text)  # noqa: S704 - JSON we built, with "</" escaped
@@ -201,16 +232,19 @@ def _json_ld(page: ArticlePage) -> Markup:
 @bp.get("/")
 def index():
     """List the articles readers can open: their front matter approved, or shown with
-    caution while pending."""
-    articles = db.session.scalars(
-        select(Article)
-        .where(
-            Article.front_matter_version_id.is_not(None)
-            | (Article.publication == PublicationPolicy.PENDING_WITH_CAUTION.value)
-        )
-        .order_by(Article.title)
-    ).all()
-    return render_template("public/index.html", articles=articles)
+    caution while pending, and not retracted."""
+    return render_template("public/index.html", articles=public_articles())
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """List every audience page of the articles the index lists, for search engines."""
+    response = make_response(
+        render_template("public/sitemap.xml", articles=public_articles(), audiences=list(Audience))
+    )
+    response.headers["Content-Type"] = "application/xml; charset=utf-8"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 def _as_of(raw: str | None) -> datetime | None:
@@ -350,7 +384,7 @@ def _render_article(page: ArticlePage, *, shared: bool = True) -> str:
     # warnings must be readable by whoever reads the wording.
     speak(page.article.language)
     return render_template(
-        "public/article.html",
+        "public/retracted.html" if page.retraction is not None else "public/article.html",
         page=page,
         article=page.article,
         audience=page.audience,
@@ -377,7 +411,12 @@ def changelog(slug: str):
         abort(404, f"There is no article at /articles/{slug}.")
     # The chrome speaks the article's language, as on the article page.
     speak(found.language)
-    return render_template("public/changelog.html", article=found, rows=changelog_rows(found))
+    return render_template(
+        "public/changelog.html",
+        article=found,
+        rows=with_re_reviews(changelog_rows(found), re_reviewed_rows(found)),
+        withdrawals=withdrawal_log(found),
+    )
 
 
 _CONTENT_HASH = re.compile(r"[0-9a-f]{64}")
