@@ -197,17 +197,26 @@ def _where(version: Version, action: Action) -> str:
     return f"on its review page, /review/versions/{version.id}"
 
 
+def why_not_current(person: User, action: Action | None = None) -> str | None:
+    """Return why `person` has no declaration of interests in force (none, or one 12 months
+    old or more), or None when they have one."""
+    current = current_declaration(person)
+    if current is None:
+        return rules.missing_message(action)
+    if rules.standing(current.declared_at, utcnow()) is Standing.EXPIRED:
+        return rules.expired_message(current.declared_at, action)
+    return None
+
+
 def why_not_declared(person: User, version: Version, action: Action) -> str | None:
     """Return why `person`'s declaration of interests refuses them `action` on `version`, or
     None: no declaration less than 12 months old, a recusal, or a declared interest in the
     article's specialty with neither recusal nor justification recorded."""
     if action not in rules.DECLARED_ACTIONS:
         return None
+    if (stale := why_not_current(person, action)) is not None:
+        return stale
     current = current_declaration(person)
-    if current is None:
-        return rules.missing_message(action)
-    if rules.standing(current.declared_at, utcnow()) is Standing.EXPIRED:
-        return rules.expired_message(current.declared_at, action)
     statement = statement_of(person, version)
     if statement is not None and statement.is_recusal:
         return rules.recused_message(version.number, statement.recorded_at)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from reviewapp.domain import audit, engine, signoffs
+from reviewapp.domain import audit, declarations, engine, signoffs
 from reviewapp.domain.engine import Recorded
 from reviewapp.domain.errors import (
     PermissionDenied,
@@ -335,7 +335,8 @@ def _never_yours(actor: User | None, withdrawal: Withdrawal) -> str | None:
             "You withdrew this wording yourself: the board's countersignature must come from "
             "another member."
         )
-    return None
+    # A countersignature is a board signature: it asks for the same declaration in force.
+    return declarations.why_not_current(actor)
 
 
 def _already(withdrawal: Withdrawal) -> str:

@@ -412,3 +412,21 @@ def test_the_board_s_archived_view_shows_what_was_published_then(
     now = archived(utcnow())  # both withdrawn: nothing was published for it
     assert S1_TEXT not in now
     assert "Texte de la section 2" in now
+
+
+def test_a_member_without_a_declaration_in_force_cannot_countersign(
+    app, make_article, make_user, editor
+):
+    make_article(approve="all")
+    assert withdraw(signed_in(app, editor), published()).status_code == 302
+    withdrawal = db.session.scalar(select(Withdrawal))
+    page = f"/board/withdrawals/{withdrawal.id}"
+    undeclared = signed_in(app, make_user(Role.BOARD, name="Dr Sans Déclaration", declared=False))
+    shown = undeclared.get(page).text
+    assert 'name="password"' not in shown
+    assert "no declaration of interests on record" in shown
+    refused = post(undeclared, f"{page}/countersign", {"password": TEST_PASSWORD}, page=page)
+    assert refused.status_code == 403
+    assert "/account/declaration" in refused.text
+    db.session.refresh(withdrawal)
+    assert withdrawal.countersigned_by_id is None
