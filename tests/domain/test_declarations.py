@@ -75,9 +75,7 @@ def test_a_new_declaration_supersedes_the_old_one_and_both_are_kept(oncology, ma
     assert declarations.history(member) == [new, old]
     assert sign(member, oncology).signer_id == member.id
     events = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.action == "declaration.declare")
-        .order_by(AuditEvent.id)
+        select(AuditEvent).where(AuditEvent.action == "declaration.declare").order_by(AuditEvent.id)
     ).all()
     latest = json.loads(events[-1].after)
     assert latest["user_id"] == member.id
