@@ -18,32 +18,41 @@ def due_command() -> None:
     Run it from a scheduler (hourly, say): a version already notified for its present due
     date is skipped, and one given a new due date is notified again when that one passes.
     """
-    found = notify_due()
-    db.session.commit()
-    for version in found:
-        click.echo(
+    # Each kind is committed on its own, so a failure in a later one keeps the earlier notices.
+    _report(
+        notify_due(),
+        lambda version: (
             f"Past due since {version.due_at:%Y-%m-%d}: {version.part_label}, "
             f"Version {version.number}"
-        )
-    click.echo(f"{len(found)} version{'s' if len(found) != 1 else ''} newly past due.")
+        ),
+        lambda n: f"{n} version{'s' if n != 1 else ''} newly past due.",
+    )
     # Published wording whose review date has come: the editors and the board, once a date.
-    due = notify_due_wording()
-    db.session.commit()
-    for became in due:
-        click.echo(
+    _report(
+        notify_due_wording(),
+        lambda became: (
             f"Review due since {became.due_on}: {became.version.part_label}, "
             f"Version {became.version.number}"
-        )
-    click.echo(f"{len(due)} published wording{'s' if len(due) != 1 else ''} newly review due.")
-    # Withdrawals the board has not countersigned in time are flagged to every member, once.
-    flagged = flag_overdue()
-    db.session.commit()
-    for withdrawal in flagged:
-        click.echo(
-            f"Countersignature overdue since {withdrawal.countersign_due_at:%Y-%m-%d}: "
-            f"{withdrawal.kind} {withdrawal.id} of {withdrawal.article.slug}"
-        )
-    click.echo(
-        f"{len(flagged)} withdrawal{'s' if len(flagged) != 1 else ''} newly past its "
-        "countersignature deadline."
+        ),
+        lambda n: f"{n} published wording{'s' if n != 1 else ''} newly review due.",
     )
+    # Withdrawals the board has not countersigned in time are flagged to every member, once.
+    _report(
+        flag_overdue(),
+        lambda withdrawal: (
+            "Countersignature overdue since "
+            f"{withdrawal.countersign_due_at:%Y-%m-%d}: {withdrawal.kind} {withdrawal.id} of "
+            f"{withdrawal.article.slug}"
+        ),
+        lambda n: (
+            f"{n} withdrawal{'s' if n != 1 else ''} newly past its countersignature deadline."
+        ),
+    )
+
+
+def _report(found: list, line, summary) -> None:
+    """Commit what was just notified, then print a line for each and the count."""
+    db.session.commit()
+    for item in found:
+        click.echo(line(item))
+    click.echo(summary(len(found)))
